@@ -1,0 +1,82 @@
+// The environment schema: every variable the service reads, its default and what it allows.
+// Parsed once at start-up into a frozen Config; nothing else reads process.env.
+import Type, { type Static, type TSchema } from 'typebox'
+import Value from 'typebox/value'
+
+const int = (minimum: number, value: number, maximum?: number) =>
+  Type.Integer({ minimum, default: value, ...(maximum === undefined ? {} : { maximum }) })
+
+const oneOf = <const T extends string[]>(values: readonly [...T], value: T[number]) =>
+  Type.Enum(values, { default: value })
+
+export const ConfigSchema = Type.Object({
+  API_TOKEN: Type.String({ minLength: 1 }),
+  PORT: int(0, 3000, 65535),
+  HOST: Type.String({ minLength: 1, default: '0.0.0.0' }),
+  NODE_ENV: oneOf(['development', 'production', 'test'], 'development'),
+  ALLOWED_ORIGINS: Type.String({ minLength: 1, default: 'http://localhost:3000' }),
+  SOCKET_PATH: Type.String({ pattern: '^/[^?#\\s]*$', default: '/socket.io' }),
+  LOG_LEVEL: oneOf(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], 'info'),
+  STORE: oneOf(['sqlite', 'redis'], 'sqlite'),
+  DATA_DIR: Type.String({ minLength: 1, default: './data' }),
+  REDIS_URL: Type.String({ pattern: '^rediss?://', default: 'redis://127.0.0.1:6379' }),
+  REDIS_PREFIX: Type.String({ pattern: '^[A-Za-z0-9_.:-]+$', default: 'qsp' }),
+  POSTBACK_MAX_ATTEMPTS: int(1, 3, 100),
+  POSTBACK_BACKOFF_MS: int(0, 1000),
+  POSTBACK_TIMEOUT_MS: int(1, 30_000),
+  POSTBACK_CONCURRENCY: int(1, 10, 10_000),
+  POSTBACK_RETENTION_MS: int(0, 3_600_000),
+  POSTBACK_ALLOW_PRIVATE_NETWORKS: Type.Boolean({ default: false }),
+  POSTBACK_SIGNING_SECRET: Type.Optional(Type.String({ pattern: '^whsec_[A-Za-z0-9+/=]+$' })),
+  BODY_LIMIT_BYTES: int(1, 1_048_576),
+})
+
+const SECRET_KEYS = new Set(['API_TOKEN', 'POSTBACK_SIGNING_SECRET'])
+
+export type Config = Readonly<Static<typeof ConfigSchema>>
+
+export class ConfigError extends Error {
+  override name = 'ConfigError'
+}
+
+/** Builds the Config from an environment-like map; throws ConfigError naming the first bad variable. */
+export function loadConfig(env: Record<string, string | undefined>): Config {
+  const known: Record<string, unknown> = {}
+  for (const key of Object.keys(ConfigSchema.properties)) {
+    const raw = env[key]
+    if (raw !== undefined && raw.trim() !== '') known[key] = raw.trim()
+  }
+  if (known.API_TOKEN === undefined) {
+    throw new ConfigError(
+      'API_TOKEN is required: set it in the environment or in .env (make one with: openssl rand -hex 32)',
+    )
+  }
+  const value = Value.Default(ConfigSchema, Value.Convert(ConfigSchema, known))
+  const [first] = Value.Errors(ConfigSchema, value)
+  if (first !== undefined) {
+    const key = first.instancePath.split('/')[1] ?? first.instancePath
+    const schema = (ConfigSchema.properties as Record<string, TSchema>)[key]
+    const shown = SECRET_KEYS.has(key) ? '' : `=${String(known[key])}`
+    throw new ConfigError(`Invalid ${key}${shown}: expected ${schema ? describeAllowed(schema) : first.message}`)
+  }
+  return Object.freeze(value as Static<typeof ConfigSchema>)
+}
+
+/** A short human description of what a config schema accepts, for error lines and docs. */
+export function describeAllowed(schema: TSchema): string {
+  const s = schema as Record<string, unknown>
+  if (Array.isArray(s.enum)) return `one of ${s.enum.join(', ')}`
+  if (s.type === 'boolean') return 'true or false'
+  if (s.type === 'integer') {
+    const max = typeof s.maximum === 'number' ? ` and at most ${s.maximum}` : ''
+    return `an integer of at least ${s.minimum}${max}`
+  }
+  if (typeof s.pattern === 'string') return `a string matching ${s.pattern}`
+  return 'a non-empty string'
+}
+
+/** ALLOWED_ORIGINS as CORS wants it: `true` for an explicit `*`, else the list. */
+export function allowedOrigins(config: Config): true | string[] {
+  const list = config.ALLOWED_ORIGINS.split(',').map((o) => o.trim()).filter(Boolean)
+  return list.includes('*') ? true : list
+}

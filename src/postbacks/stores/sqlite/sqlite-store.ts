@@ -1,0 +1,237 @@
+// The embedded store: one SQLite file in DATA_DIR; every write is committed before it resolves.
+import type Database from 'better-sqlite3'
+import type { AttemptOutcome, DueDelivery, NewPostback, PostbackStatus, PostbackView } from '../../types.js'
+import { STATUSES } from '../../types.js'
+import {
+  InvalidCursorError,
+  type AddResult,
+  type ChangeResult,
+  type ListFilter,
+  type ListPage,
+  type ListQuery,
+  type PostbackStore,
+  type QueueCounts,
+  type Worker,
+} from '../store.js'
+import { openDatabase } from './database.js'
+import { DUE_COLUMNS, VIEW_COLUMNS, toDue, toView, type DueRow, type ViewRow } from './rows.js'
+import { Scheduler, type DueSource } from './scheduler.js'
+
+export interface SqliteStoreOptions {
+  dataDir: string
+  retentionMs: number
+}
+
+/** Finished rows are deleted in chunks this size, so a purge never holds the writer for long. */
+const PURGE_CHUNK = 1000
+
+export function createSqliteStore(options: SqliteStoreOptions): PostbackStore {
+  const db = openDatabase(options.dataDir)
+  const sql = prepare(db)
+  // Attempts cut short by a crash are due again at once.
+  sql.recover.run({ now: Date.now() })
+
+  const source: DueSource = {
+    claimDue: (now, limit) => (sql.claim.all({ now, limit }) as DueRow[]).map(toDue),
+    nextDueAt: () => (sql.nextDue.get() as { at: number | null }).at,
+    settle: (id, outcome, now) => {
+      const row = sql.settle.get(settleParams(id, outcome, now)) as ViewRow | undefined
+      return row && toView(row)
+    },
+  }
+  let scheduler: Scheduler | undefined
+
+  const purge = () => {
+    const cutoff = Date.now() - options.retentionMs
+    while (sql.purge.run({ cutoff, limit: PURGE_CHUNK }).changes === PURGE_CHUNK);
+  }
+  const purgeTimer = setInterval(purge, Math.max(1000, Math.min(options.retentionMs, 60_000)))
+  purgeTimer.unref()
+
+  function change(id: string, row: ViewRow | undefined): ChangeResult {
+    if (row) return { ok: true, postback: toView(row) }
+    const existing = sql.get.get(id) as ViewRow | undefined
+    return existing ? { ok: false, reason: 'conflict', status: existing.status } : { ok: false, reason: 'not_found' }
+  }
+
+  return {
+    kind: 'sqlite',
+
+    async add(postback: NewPostback): Promise<AddResult> {
+      const inserted = sql.insert.run(insertParams(postback))
+      if (inserted.changes === 1) {
+        scheduler?.notifyDue(postback.runAt)
+        return { id: postback.id, created: true }
+      }
+      const first = sql.byIdempotencyKey.get(postback.idempotencyKey) as { id: string }
+      return { id: first.id, created: false }
+    },
+
+    async get(id: string): Promise<PostbackView | undefined> {
+      const row = sql.get.get(id) as ViewRow | undefined
+      return row && toView(row)
+    },
+
+    async list(query: ListQuery): Promise<ListPage> {
+      if (query.cursor !== undefined && !/^\d{1,15}$/.test(query.cursor)) throw new InvalidCursorError()
+      const { where, params } = filterClause(query)
+      if (query.cursor !== undefined) where.push('seq < @cursor')
+      const rows = db
+        .prepare(`SELECT seq, ${VIEW_COLUMNS} FROM postbacks ${whereSql(where)} ORDER BY seq DESC LIMIT @limit`)
+        .all({ ...params, cursor: Number(query.cursor), limit: query.limit + 1 }) as (ViewRow & { seq: number })[]
+      const page = rows.slice(0, query.limit)
+      const last = page.at(-1)
+      return {
+        items: page.map(toView),
+        ...(rows.length > query.limit && last ? { nextCursor: String(last.seq) } : {}),
+      }
+    },
+
+    async retry(id: string, now: number): Promise<ChangeResult> {
+      const result = change(id, sql.retry.get({ id, now }) as ViewRow | undefined)
+      if (result.ok) scheduler?.notifyDue(now)
+      return result
+    },
+
+    async retryMany(filter: ListFilter, now: number): Promise<number> {
+      const { where, params } = filterClause(filter)
+      where.push(`status IN ('completed', 'failed')`)
+      const { changes } = db
+        .prepare(`UPDATE postbacks SET ${REQUEUE_SET} ${whereSql(where)}`)
+        .run({ ...params, now })
+      if (changes > 0) scheduler?.notifyDue(now)
+      return changes
+    },
+
+    async cancel(id: string, now: number): Promise<ChangeResult> {
+      return change(id, sql.cancel.get({ id, now }) as ViewRow | undefined)
+    },
+
+    async counts(): Promise<QueueCounts> {
+      const byStatus = Object.fromEntries(STATUSES.map((s) => [s, 0])) as Record<PostbackStatus, number>
+      for (const { status, n } of sql.countByStatus.all() as { status: PostbackStatus; n: number }[]) {
+        byStatus[status] = n
+      }
+      const oldest = sql.oldestPending.get() as { created_at: number } | undefined
+      return { byStatus, oldestPendingAt: oldest?.created_at ?? null }
+    },
+
+    consume(worker: Worker): void {
+      if (scheduler) throw new Error('consume() was already called')
+      scheduler = new Scheduler(source, worker)
+    },
+
+    async ping(): Promise<boolean> {
+      return db.open
+    },
+
+    async close(drainMs: number): Promise<void> {
+      clearInterval(purgeTimer)
+      await scheduler?.close(drainMs)
+      db.close()
+    },
+  }
+}
+
+const REQUEUE_SET = `status = 'pending', attempts_made = 0, next_attempt_at = @now, finished_at = NULL, updated_at = @now`
+
+function prepare(db: Database.Database) {
+  return {
+    insert: db.prepare(
+      `INSERT INTO postbacks (id, url, destination, method, headers, body, status, max_attempts, timeout_ms,
+         created_at, updated_at, next_attempt_at, idempotency_key, notify)
+       VALUES (@id, @url, @destination, @method, @headers, @body, 'pending', @maxAttempts, @timeoutMs,
+         @createdAt, @createdAt, @runAt, @idempotencyKey, @notify)
+       ON CONFLICT (idempotency_key) DO NOTHING`,
+    ),
+    byIdempotencyKey: db.prepare(`SELECT id FROM postbacks WHERE idempotency_key = ?`),
+    get: db.prepare(`SELECT ${VIEW_COLUMNS} FROM postbacks WHERE id = ?`),
+    recover: db.prepare(
+      `UPDATE postbacks SET status = 'pending', next_attempt_at = @now, updated_at = @now WHERE status = 'processing'`,
+    ),
+    claim: db.prepare(
+      `UPDATE postbacks SET status = 'processing', updated_at = @now
+       WHERE seq IN (SELECT seq FROM postbacks WHERE status = 'pending' AND next_attempt_at <= @now
+                     ORDER BY next_attempt_at LIMIT @limit)
+       RETURNING ${DUE_COLUMNS}`,
+    ),
+    nextDue: db.prepare(`SELECT MIN(next_attempt_at) AS at FROM postbacks WHERE status = 'pending'`),
+    settle: db.prepare(
+      `UPDATE postbacks SET status = @status, attempts_made = attempts_made + 1, updated_at = @now,
+         next_attempt_at = @nextAttemptAt, finished_at = @finishedAt, last_error = @error,
+         last_status_code = @statusCode, attempts = json_insert(attempts, '$[#]', json(@attempt))
+       WHERE id = @id AND status = 'processing'
+       RETURNING ${VIEW_COLUMNS}`,
+    ),
+    retry: db.prepare(
+      `UPDATE postbacks SET ${REQUEUE_SET}
+       WHERE id = @id AND status IN ('completed', 'failed', 'canceled') RETURNING ${VIEW_COLUMNS}`,
+    ),
+    cancel: db.prepare(
+      `UPDATE postbacks SET status = 'canceled', next_attempt_at = NULL, finished_at = @now, updated_at = @now
+       WHERE id = @id AND status = 'pending' RETURNING ${VIEW_COLUMNS}`,
+    ),
+    purge: db.prepare(
+      `DELETE FROM postbacks WHERE seq IN (SELECT seq FROM postbacks
+         WHERE finished_at IS NOT NULL AND finished_at <= @cutoff LIMIT @limit)`,
+    ),
+    countByStatus: db.prepare(`SELECT status, COUNT(*) AS n FROM postbacks GROUP BY status`),
+    oldestPending: db.prepare(`SELECT created_at FROM postbacks WHERE status = 'pending' ORDER BY seq LIMIT 1`),
+  }
+}
+
+function insertParams(p: NewPostback) {
+  return {
+    id: p.id,
+    url: p.url,
+    destination: p.destination,
+    method: p.method,
+    headers: JSON.stringify(p.headers),
+    body: p.body,
+    maxAttempts: p.maxAttempts,
+    timeoutMs: p.timeoutMs,
+    createdAt: p.createdAt,
+    runAt: p.runAt,
+    idempotencyKey: p.idempotencyKey ?? null,
+    notify: p.notify ? JSON.stringify(p.notify) : null,
+  }
+}
+
+function settleParams(id: string, outcome: AttemptOutcome, now: number) {
+  const { attempt } = outcome
+  const status: PostbackStatus = outcome.kind === 'retry' ? 'pending' : outcome.kind
+  return {
+    id,
+    now,
+    status,
+    nextAttemptAt: outcome.kind === 'retry' ? outcome.retryAt : null,
+    finishedAt: outcome.kind === 'retry' ? null : now,
+    error: attempt.error ?? null,
+    statusCode: attempt.statusCode ?? null,
+    attempt: JSON.stringify(attempt),
+  }
+}
+
+function filterClause(filter: ListFilter): { where: string[]; params: Record<string, unknown> } {
+  const where: string[] = []
+  const params: Record<string, unknown> = {}
+  if (filter.status !== undefined) {
+    where.push('status = @status')
+    params.status = filter.status
+  }
+  if (filter.urlPrefix !== undefined) {
+    where.push('substr(url, 1, length(@urlPrefix)) = @urlPrefix')
+    params.urlPrefix = filter.urlPrefix
+  }
+  if (filter.createdFrom !== undefined) {
+    where.push('created_at >= @createdFrom')
+    params.createdFrom = filter.createdFrom
+  }
+  if (filter.createdTo !== undefined) {
+    where.push('created_at <= @createdTo')
+    params.createdTo = filter.createdTo
+  }
+  return { where, params }
+}
+
+const whereSql = (where: string[]) => (where.length ? `WHERE ${where.join(' AND ')}` : '')

@@ -1,0 +1,81 @@
+// The postback domain's shapes. The status object is a TypeBox schema because the HTTP layer
+// serialises and documents it and the socket notification sends it; its type is derived from it.
+import Type, { type Static } from 'typebox'
+
+export const HTTP_METHODS = ['GET', 'POST', 'PUT', 'PATCH'] as const
+export type HttpMethod = (typeof HTTP_METHODS)[number]
+
+export const STATUSES = ['pending', 'processing', 'completed', 'failed', 'canceled'] as const
+export type PostbackStatus = (typeof STATUSES)[number]
+
+export const AttemptSchema = Type.Object({
+  at: Type.String({ format: 'date-time', description: 'when the attempt started' }),
+  durationMs: Type.Integer({ minimum: 0 }),
+  statusCode: Type.Optional(Type.Integer({ description: 'the receiver’s HTTP status, when it answered' })),
+  error: Type.Optional(Type.String({ description: 'why the attempt failed' })),
+  responseBody: Type.Optional(Type.String({ description: 'the first 1 KiB of the receiver’s answer' })),
+})
+export type Attempt = Static<typeof AttemptSchema>
+
+export const PostbackViewSchema = Type.Object(
+  {
+    id: Type.String(),
+    postbackUrl: Type.String(),
+    method: Type.Enum(HTTP_METHODS),
+    status: Type.Enum(STATUSES),
+    createdAt: Type.String({ format: 'date-time' }),
+    updatedAt: Type.String({ format: 'date-time' }),
+    nextAttemptAt: Type.Union([Type.String({ format: 'date-time' }), Type.Null()]),
+    retries: Type.Integer({ minimum: 0, description: 'attempts made − 1 (0 until a second attempt starts)' }),
+    lastError: Type.Union([Type.String(), Type.Null()]),
+    lastStatusCode: Type.Union([Type.Integer(), Type.Null()]),
+    attempts: Type.Array(AttemptSchema),
+  },
+  { title: 'Postback', description: 'A postback and its delivery history' },
+)
+export type PostbackView = Static<typeof PostbackViewSchema>
+
+/** Where a finished postback is announced over the sockets. */
+export interface Notify {
+  channel?: string
+  userId?: string
+}
+
+/** What gets stored for a new postback, after validation and defaults. */
+export interface NewPostback {
+  id: string
+  url: string
+  /** scheme://host:port, the unit of per-receiver fairness */
+  destination: string
+  method: HttpMethod
+  headers: Record<string, string>
+  /** the payload, encoded once as JSON */
+  body: string
+  maxAttempts: number
+  timeoutMs: number
+  createdAt: number
+  runAt: number
+  idempotencyKey?: string
+  notify?: Notify
+}
+
+/** A postback claimed for one delivery attempt. */
+export interface DueDelivery {
+  id: string
+  url: string
+  destination: string
+  method: HttpMethod
+  headers: Record<string, string>
+  body: string
+  /** attempts finished before this one */
+  attemptsMade: number
+  maxAttempts: number
+  timeoutMs: number
+  notify?: Notify
+}
+
+/** The result of one attempt and what happens next, decided by the retry policy. */
+export type AttemptOutcome =
+  | { kind: 'completed'; attempt: Attempt }
+  | { kind: 'retry'; attempt: Attempt; retryAt: number }
+  | { kind: 'failed'; attempt: Attempt }

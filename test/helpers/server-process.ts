@@ -1,0 +1,68 @@
+// Runs src/server.ts in a child process, the way `npm start` runs the built one.
+import { spawn, type ChildProcess } from 'node:child_process'
+import { fileURLToPath } from 'node:url'
+
+const ROOT = fileURLToPath(new URL('../..', import.meta.url))
+const SERVER = `${ROOT}src/server.ts`
+const TSX = `${ROOT}node_modules/tsx/dist/loader.mjs`
+
+export interface ServerProcess {
+  child: ChildProcess
+  stdout(): string
+  stderr(): string
+  /** Resolves with the base URL once the server logs that it listens. */
+  listening(timeoutMs?: number): Promise<string>
+  /** Resolves with the exit code (or the signal's name). */
+  exited(timeoutMs?: number): Promise<number | string>
+}
+
+/** Starts the server with exactly `env` (plus PATH), in `cwd`. */
+export function spawnServer(cwd: string, env: Record<string, string>): ServerProcess {
+  const child = spawn(process.execPath, ['--import', TSX, SERVER], {
+    cwd,
+    env: { PATH: process.env.PATH ?? '', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  })
+  let out = ''
+  let err = ''
+  child.stdout!.on('data', (chunk: Buffer) => (out += chunk.toString()))
+  child.stderr!.on('data', (chunk: Buffer) => (err += chunk.toString()))
+  const exit = new Promise<number | string>((resolve) =>
+    child.once('exit', (code, signal) => resolve(code ?? signal ?? 'unknown')),
+  )
+
+  const bounded = <T>(promise: Promise<T>, timeoutMs: number, what: string) =>
+    Promise.race([
+      promise,
+      new Promise<never>((_, reject) =>
+        setTimeout(() => reject(new Error(`${what} within ${timeoutMs} ms\nstdout: ${out}\nstderr: ${err}`)), timeoutMs).unref(),
+      ),
+    ])
+
+  return {
+    child,
+    stdout: () => out,
+    stderr: () => err,
+    listening(timeoutMs = 15_000) {
+      return bounded(
+        new Promise<string>((resolve, reject) => {
+          const check = () => {
+            const match = /listening at (http:\/\/127\.0\.0\.1:\d+)/.exec(out)
+            if (match) {
+              child.stdout!.off('data', check)
+              resolve(match[1]!)
+            }
+          }
+          child.stdout!.on('data', check)
+          check()
+          void exit.then((code) => reject(new Error(`server exited (${code}) before listening\nstderr: ${err}`)))
+        }),
+        timeoutMs,
+        'server did not listen',
+      )
+    },
+    exited(timeoutMs = 15_000) {
+      return bounded(exit, timeoutMs, 'server did not exit')
+    },
+  }
+}

@@ -1,0 +1,86 @@
+import { rm } from 'node:fs/promises'
+import { afterEach, describe, expect, it } from 'vitest'
+import { buildApp } from '../../src/app.js'
+import { loadConfig } from '../../src/config.js'
+import { startApp, tempDir, testEnv, type TestApp } from '../helpers/app.js'
+import { startReceiver, type Receiver } from '../helpers/receiver.js'
+import { waitFor } from '../helpers/wait.js'
+
+const cleanup: (() => Promise<unknown>)[] = []
+afterEach(async () => {
+  for (const step of cleanup.splice(0).reverse()) await step()
+})
+
+async function open(env: Record<string, string>): Promise<TestApp> {
+  const app = await startApp(env)
+  cleanup.push(() => app.close())
+  return app
+}
+
+async function receiverFor(...args: Parameters<typeof startReceiver>): Promise<Receiver> {
+  const receiver = await startReceiver(...args)
+  cleanup.push(() => receiver.close())
+  return receiver
+}
+
+async function sharedDir(): Promise<string> {
+  const dir = await tempDir()
+  cleanup.push(() => rm(dir, { recursive: true, force: true }))
+  return dir
+}
+
+describe('postbacks survive a restart', () => {
+  it('delivers after restart a postback whose attempt was cut off by shutdown', async () => {
+    const dataDir = await sharedDir()
+    const receiver = await receiverFor((_request, index) => (index === 0 ? { hang: true } : { status: 200 }))
+    const first = await startApp({ DATA_DIR: dataDir })
+    const { body } = await first.api('/api/queue/postback', { body: { postbackUrl: receiver.url(), payload: { n: 1 } } })
+    await receiver.waitForRequests(1)
+    await first.close()
+
+    const second = await open({ DATA_DIR: dataDir })
+    const requests = await receiver.waitForRequests(2)
+    expect(requests[1]!.headers['webhook-id']).toBe(body.queueId)
+    expect(JSON.parse(requests[1]!.body)).toEqual({ n: 1 })
+    const done = await waitFor(async () => {
+      const postback = (await second.api(`/api/queue/postback/${body.queueId}`)).body
+      return postback.status === 'completed' && postback
+    })
+    expect(done.retries).toBe(0)
+  })
+
+  it('delivers after restart a postback that was waiting for its retry', async () => {
+    const dataDir = await sharedDir()
+    const receiver = await receiverFor((_request, index) => (index === 0 ? { status: 503 } : { status: 200 }))
+    const first = await startApp({ DATA_DIR: dataDir, POSTBACK_BACKOFF_MS: '400' })
+    const { body } = await first.api('/api/queue/postback', { body: { postbackUrl: receiver.url(), payload: {} } })
+    await waitFor(async () => (await first.api(`/api/queue/postback/${body.queueId}`)).body.attempts.length === 1)
+    await first.close()
+    expect(receiver.requests).toHaveLength(1)
+
+    const second = await open({ DATA_DIR: dataDir, POSTBACK_BACKOFF_MS: '400' })
+    const pending = (await second.api(`/api/queue/postback/${body.queueId}`)).body
+    expect(pending.status).toBe('pending')
+    expect(pending.nextAttemptAt).not.toBeNull()
+    await receiver.waitForRequests(2)
+    await waitFor(async () => (await second.api(`/api/queue/postback/${body.queueId}`)).body.status === 'completed')
+  })
+
+  it('refuses a second instance on the same DATA_DIR', async () => {
+    const dataDir = await sharedDir()
+    await open({ DATA_DIR: dataDir })
+    await expect(buildApp(loadConfig(testEnv({ DATA_DIR: dataDir })), { logger: false })).rejects.toThrow(
+      /is in use by another running instance/,
+    )
+  })
+
+  it('deletes finished postbacks once POSTBACK_RETENTION_MS has passed', async () => {
+    const receiver = await receiverFor()
+    const app = await open({ POSTBACK_RETENTION_MS: '100' })
+    const { body } = await app.api('/api/queue/postback', { body: { postbackUrl: receiver.url(), payload: {} } })
+    await waitFor(async () => (await app.api(`/api/queue/postback/${body.queueId}`)).status === 404, {
+      timeoutMs: 5000,
+      what: 'the finished postback to be deleted',
+    })
+  })
+})

@@ -1,0 +1,70 @@
+import { describe, expect, it } from 'vitest'
+import { allowedOrigins, loadConfig } from '../../src/config.js'
+
+describe('loadConfig', () => {
+  it('applies the documented defaults', () => {
+    expect(loadConfig({ API_TOKEN: 't' })).toMatchObject({
+      PORT: 3000,
+      HOST: '0.0.0.0',
+      NODE_ENV: 'development',
+      ALLOWED_ORIGINS: 'http://localhost:3000',
+      SOCKET_PATH: '/socket.io',
+      LOG_LEVEL: 'info',
+      STORE: 'sqlite',
+      DATA_DIR: './data',
+      REDIS_URL: 'redis://127.0.0.1:6379',
+      REDIS_PREFIX: 'qsp',
+      POSTBACK_MAX_ATTEMPTS: 3,
+      POSTBACK_BACKOFF_MS: 1000,
+      POSTBACK_TIMEOUT_MS: 30000,
+      POSTBACK_CONCURRENCY: 10,
+      POSTBACK_RETENTION_MS: 3600000,
+      POSTBACK_ALLOW_PRIVATE_NETWORKS: false,
+      BODY_LIMIT_BYTES: 1048576,
+    })
+  })
+
+  it('converts numbers and booleans from their text', () => {
+    const config = loadConfig({ API_TOKEN: 't', PORT: '8080', POSTBACK_ALLOW_PRIVATE_NETWORKS: 'true' })
+    expect(config.PORT).toBe(8080)
+    expect(config.POSTBACK_ALLOW_PRIVATE_NETWORKS).toBe(true)
+  })
+
+  it('is frozen', () => {
+    expect(Object.isFrozen(loadConfig({ API_TOKEN: 't' }))).toBe(true)
+  })
+
+  it('requires API_TOKEN and says how to make one', () => {
+    expect(() => loadConfig({})).toThrow(/^API_TOKEN is required.*openssl rand -hex 32/)
+    expect(() => loadConfig({ API_TOKEN: '  ' })).toThrow(/API_TOKEN is required/)
+  })
+
+  it.each([
+    ['PORT', 'abc', /^Invalid PORT=abc: expected an integer/],
+    ['PORT', '70000', /PORT.*at most 65535/],
+    ['STORE', 'mongo', /^Invalid STORE=mongo: expected one of sqlite, redis$/],
+    ['POSTBACK_TIMEOUT_MS', '-5', /POSTBACK_TIMEOUT_MS=-5/],
+    ['POSTBACK_CONCURRENCY', '0', /POSTBACK_CONCURRENCY/],
+    ['NODE_ENV', 'staging', /NODE_ENV=staging: expected one of development, production, test/],
+    ['POSTBACK_ALLOW_PRIVATE_NETWORKS', 'maybe', /true or false/],
+    ['SOCKET_PATH', 'socket', /SOCKET_PATH/],
+  ])('stops on %s=%s with one line naming it', (key, value, message) => {
+    expect(() => loadConfig({ API_TOKEN: 't', [key]: value })).toThrow(message)
+  })
+
+  it('never repeats a secret in its error', () => {
+    expect(() => loadConfig({ API_TOKEN: 't', POSTBACK_SIGNING_SECRET: 'super-secret' })).toThrow(
+      /^Invalid POSTBACK_SIGNING_SECRET: expected/,
+    )
+  })
+})
+
+describe('allowedOrigins', () => {
+  it('splits the list and allows any origin only for an explicit *', () => {
+    expect(allowedOrigins(loadConfig({ API_TOKEN: 't', ALLOWED_ORIGINS: 'https://a.com, https://b.com' }))).toEqual([
+      'https://a.com',
+      'https://b.com',
+    ])
+    expect(allowedOrigins(loadConfig({ API_TOKEN: 't', ALLOWED_ORIGINS: '*' }))).toBe(true)
+  })
+})
