@@ -1,4 +1,5 @@
 // buildApp(config): the whole service as a Fastify instance that has not started listening.
+import type { LookupFunction } from 'node:net'
 import cors from '@fastify/cors'
 import helmet from '@fastify/helmet'
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
@@ -19,6 +20,8 @@ export interface BuildOptions {
   logger?: FastifyServerOptions['logger']
   /** How long deliveries in flight may finish after close() starts; the rest resume after restart. */
   drainMs?: number
+  /** Resolves postback destination hostnames (the system resolver by default). */
+  lookup?: LookupFunction
 }
 
 export async function buildApp(config: Config, options: BuildOptions = {}): Promise<FastifyInstance> {
@@ -35,7 +38,11 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   await app.register(helmet)
   await app.register(cors, { origin: allowedOrigins(config), credentials: true })
   await app.register(realtime, { config })
-  await app.register(postbacks, { config, drainMs: options.drainMs ?? 10_000 })
+  await app.register(postbacks, {
+    config,
+    drainMs: options.drainMs ?? 10_000,
+    ...(options.lookup ? { lookup: options.lookup } : {}),
+  })
 
   await app.register(healthRoutes)
   await app.register(

@@ -1,7 +1,21 @@
-// What a caller may send to queue a postback. Rules a JSON schema cannot say (URL scheme,
-// header syntax, server limits) are checked by the service.
+// What a caller may send to queue or re-queue postbacks. Rules a JSON schema cannot say (URL
+// scheme, header syntax, server limits) are checked by new-postback.ts.
 import Type, { type Static } from 'typebox'
-import { HTTP_METHODS } from './types.js'
+import { HTTP_METHODS, STATUSES } from './types.js'
+
+const Name = (description: string) => Type.String({ minLength: 1, maxLength: 200, description })
+
+export const NotifySchema = Type.Object(
+  {
+    channel: Type.Optional(Name('sockets in this channel (with userId: only that user’s)')),
+    userId: Type.Optional(Name('sockets of this user')),
+  },
+  {
+    minProperties: 1,
+    additionalProperties: false,
+    description: 'when the postback ends, dispatch postback.completed or postback.failed with its status here',
+  },
+)
 
 export const EnqueueBodySchema = Type.Object(
   {
@@ -19,7 +33,47 @@ export const EnqueueBodySchema = Type.Object(
         description: 'extra request headers sent with every attempt',
       }),
     ),
+    idempotencyKey: Type.Optional(
+      Type.String({ minLength: 1, maxLength: 255, description: 'same as the Idempotency-Key header' }),
+    ),
+    delayMs: Type.Optional(
+      Type.Integer({ minimum: 0, maximum: 31_536_000_000, description: 'wait this long before the first attempt' }),
+    ),
+    runAt: Type.Optional(Type.String({ format: 'date-time', description: 'make the first attempt at this time' })),
+    maxAttempts: Type.Optional(
+      Type.Integer({ minimum: 1, description: 'attempts in all for this postback (at most POSTBACK_MAX_ATTEMPTS_LIMIT)' }),
+    ),
+    timeoutMs: Type.Optional(
+      Type.Integer({ minimum: 1, description: 'per-attempt timeout for this postback (at most POSTBACK_TIMEOUT_LIMIT_MS)' }),
+    ),
+    notify: Type.Optional(NotifySchema),
   },
   { title: 'EnqueuePostback' },
 )
 export type EnqueueBody = Static<typeof EnqueueBodySchema>
+
+/** Which postbacks a filter selects; shared by listing and bulk retry. */
+export const FilterProperties = {
+  postbackUrl: Type.Optional(Type.String({ minLength: 1, description: 'only postbacks whose URL starts with this' })),
+  createdFrom: Type.Optional(Type.String({ format: 'date-time', description: 'created at or after this time' })),
+  createdTo: Type.Optional(Type.String({ format: 'date-time', description: 'created at or before this time' })),
+}
+
+export const RetryFilterSchema = Type.Object(
+  {
+    status: Type.Enum(['failed', 'completed'], { default: 'failed', description: 'which finished postbacks to re-queue' }),
+    ...FilterProperties,
+  },
+  { title: 'RetryFilter', additionalProperties: false },
+)
+export type RetryFilter = Static<typeof RetryFilterSchema>
+
+export const ListQuerySchema = Type.Object({
+  status: Type.Optional(Type.Enum(STATUSES)),
+  ...FilterProperties,
+  limit: Type.Integer({ minimum: 1, maximum: 1000, default: 100 }),
+  cursor: Type.Optional(
+    Type.String({ minLength: 1, maxLength: 200, description: 'from the Link header of the previous page' }),
+  ),
+})
+export type ListQueryInput = Static<typeof ListQuerySchema>

@@ -1,28 +1,29 @@
 // The postback domain's entry point: queue, inspect and operate postbacks, and run deliveries.
-import { randomBytes } from 'node:crypto'
-import { ConflictError, NotFoundError, ValidationError } from '../errors.js'
-import { buildRequest } from './delivery/request.js'
+import { ConflictError, NotFoundError } from '../errors.js'
 import type { AttemptResult, HttpClient } from './delivery/http-client.js'
+import { buildRequest } from './delivery/request.js'
+import type { Signer } from './delivery/signing.js'
+import { newPostback, type PostbackRules } from './new-postback.js'
 import { decideOutcome } from './retry-policy.js'
-import type { EnqueueBody } from './schemas.js'
-import type { ChangeResult, ListFilter, ListPage, ListQuery, PostbackStore } from './stores/store.js'
-import type { AttemptOutcome, DueDelivery, NewPostback, PostbackView } from './types.js'
+import type { EnqueueBody, ListQueryInput, RetryFilter } from './schemas.js'
+import type { ChangeResult, ListFilter, ListPage, PostbackStore } from './stores/store.js'
+import type { AttemptOutcome, DueDelivery, Notify, PostbackStatus, PostbackView } from './types.js'
 
 export interface PostbackServiceOptions {
   store: PostbackStore
   http: HttpClient
+  rules: PostbackRules
   userAgent: string
-  maxAttempts: number
   backoffMs: number
-  timeoutMs: number
   concurrency: number
-  /** A postback reached completed or failed. */
-  onFinished?: (postback: PostbackView) => void
+  sign?: Signer
+  /** A postback that asked to be announced reached completed or failed. */
+  notify?: (target: Notify, postback: PostbackView) => void
   onError?: (error: unknown) => void
 }
 
 export interface QueueStats {
-  counts: Record<PostbackView['status'], number>
+  counts: Record<PostbackStatus, number>
   total: number
   oldestPendingAgeMs: number | null
   inFlight: number
@@ -38,7 +39,8 @@ export function createPostbackService(options: PostbackServiceOptions) {
     inFlight++
     let result: AttemptResult
     try {
-      result = await options.http.send(buildRequest(delivery, options.userAgent), delivery, shutdown)
+      const request = buildRequest(delivery, options.userAgent, options.sign)
+      result = await options.http.send(request, delivery, shutdown)
     } catch (error) {
       result = { startedAt: Date.now(), durationMs: 0, error: error instanceof Error ? error.message : String(error) }
     } finally {
@@ -52,9 +54,9 @@ export function createPostbackService(options: PostbackServiceOptions) {
 
     healthy: (): Promise<boolean> => store.ping(),
 
-    /** Stores a postback; resolves once it is durable. */
-    async enqueue(input: EnqueueBody): Promise<{ id: string; created: boolean }> {
-      return store.add(newPostback(input, options, Date.now()))
+    /** Stores a postback; resolves once it is durable. `created` is false for an idempotent repeat. */
+    enqueue(input: EnqueueBody, idempotencyHeader?: string): Promise<{ id: string; created: boolean }> {
+      return store.add(newPostback(input, idempotencyHeader, options.rules, Date.now()))
     },
 
     async get(id: string): Promise<PostbackView> {
@@ -63,16 +65,21 @@ export function createPostbackService(options: PostbackServiceOptions) {
       return postback
     },
 
-    list(query: ListQuery): Promise<ListPage> {
-      return store.list(query)
+    list({ limit, cursor, status, ...filter }: ListQueryInput): Promise<ListPage> {
+      return store.list({
+        ...toStoreFilter(filter),
+        ...(status === undefined ? {} : { status }),
+        limit,
+        ...(cursor === undefined ? {} : { cursor }),
+      })
     },
 
     async retry(id: string): Promise<PostbackView> {
       return unwrap(await store.retry(id, Date.now()), id, 'retried')
     },
 
-    retryMany(filter: ListFilter): Promise<number> {
-      return store.retryMany(filter, Date.now())
+    retryMany({ status, ...filter }: RetryFilter): Promise<number> {
+      return store.retryMany({ ...toStoreFilter(filter), status }, Date.now())
     },
 
     async cancel(id: string): Promise<PostbackView> {
@@ -94,7 +101,9 @@ export function createPostbackService(options: PostbackServiceOptions) {
       store.consume({
         concurrency: options.concurrency,
         process,
-        onFinished: (postback) => options.onFinished?.(postback),
+        onFinished: (postback, delivery) => {
+          if (delivery.notify) options.notify?.(delivery.notify, postback)
+        },
         reportError: (error) => options.onError?.(error),
       })
     },
@@ -113,74 +122,10 @@ function unwrap(result: ChangeResult, id: string, verb: string): PostbackView {
   throw new ConflictError(`Postback ${id} is ${result.status} and cannot be ${verb}`)
 }
 
-/** Ids look like the original's: `<epoch ms>-<9 random base-36 characters>`. */
-export function newPostbackId(now: number): string {
-  const random = randomBytes(8).readBigUInt64BE().toString(36).padStart(9, '0').slice(-9)
-  return `${now}-${random}`
-}
-
-function newPostback(input: EnqueueBody, options: PostbackServiceOptions, now: number): NewPostback {
-  const url = parsePostbackUrl(input.postbackUrl)
+function toStoreFilter(filter: { postbackUrl?: string; createdFrom?: string; createdTo?: string }): ListFilter {
   return {
-    id: newPostbackId(now),
-    url: input.postbackUrl,
-    destination: destinationOf(url),
-    method: input.method ?? 'POST',
-    headers: checkHeaders(input.headers ?? {}),
-    body: JSON.stringify(input.payload),
-    maxAttempts: options.maxAttempts,
-    timeoutMs: options.timeoutMs,
-    createdAt: now,
-    runAt: now,
+    ...(filter.postbackUrl === undefined ? {} : { urlPrefix: filter.postbackUrl }),
+    ...(filter.createdFrom === undefined ? {} : { createdFrom: Date.parse(filter.createdFrom) }),
+    ...(filter.createdTo === undefined ? {} : { createdTo: Date.parse(filter.createdTo) }),
   }
-}
-
-export function parsePostbackUrl(value: string): URL {
-  let url: URL
-  try {
-    url = new URL(value)
-  } catch {
-    throw new ValidationError('postbackUrl must be an absolute http or https URL')
-  }
-  if (url.protocol !== 'http:' && url.protocol !== 'https:') {
-    throw new ValidationError('postbackUrl must use http or https')
-  }
-  if (url.username || url.password) {
-    throw new ValidationError('postbackUrl must not contain credentials; send them in headers instead')
-  }
-  return url
-}
-
-/** scheme://host:port — the unit receivers are told apart by. */
-export function destinationOf(url: URL): string {
-  const port = url.port || (url.protocol === 'https:' ? '443' : '80')
-  return `${url.protocol}//${url.hostname}:${port}`
-}
-
-const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/
-const HEADER_VALUE = /^[\t\x20-\x7e\x80-\xff]*$/
-/** Set by the HTTP client or forbidden by it; a caller's value would break the request. */
-const RESERVED_HEADERS = new Set([
-  'host',
-  'content-length',
-  'transfer-encoding',
-  'connection',
-  'keep-alive',
-  'upgrade',
-  'expect',
-  'te',
-  'trailer',
-])
-
-function checkHeaders(headers: Record<string, string>): Record<string, string> {
-  for (const [name, value] of Object.entries(headers)) {
-    if (!HEADER_NAME.test(name)) throw new ValidationError(`headers: "${name}" is not a valid header name`)
-    if (RESERVED_HEADERS.has(name.toLowerCase())) {
-      throw new ValidationError(`headers: "${name}" is set by the server and cannot be given`)
-    }
-    if (!HEADER_VALUE.test(value)) {
-      throw new ValidationError(`headers: the value of "${name}" contains characters not allowed in a header`)
-    }
-  }
-  return headers
 }

@@ -3,7 +3,7 @@ import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import type { FastifyInstance } from 'fastify'
-import { buildApp } from '../../src/app.js'
+import { buildApp, type BuildOptions } from '../../src/app.js'
 import { loadConfig, type Config } from '../../src/config.js'
 
 export const TOKEN = 'test-token-0123456789abcdef'
@@ -50,11 +50,11 @@ export function testEnv(env: Record<string, string> = {}): Record<string, string
   }
 }
 
-export async function startApp(env: Record<string, string> = {}): Promise<TestApp> {
+export async function startApp(env: Record<string, string> = {}, options: BuildOptions = {}): Promise<TestApp> {
   const ownDir = env.DATA_DIR === undefined
   const dataDir = env.DATA_DIR ?? (await tempDir())
   const config = loadConfig(testEnv({ DATA_DIR: dataDir, ...env }))
-  const app = await buildApp(config, { logger: false, drainMs: 0 })
+  const app = await buildApp(config, { logger: false, drainMs: 0, ...options })
   await app.listen({ port: 0, host: '127.0.0.1' })
   const address = app.server.address()
   if (address === null || typeof address === 'string') throw new Error('no port')

@@ -1,10 +1,11 @@
 // Decorates the app with the postback service and runs its deliveries for the app's lifetime.
+import type { LookupFunction } from 'node:net'
 import type { FastifyInstance } from 'fastify'
 import fp from 'fastify-plugin'
 import type { Config } from '../../config.js'
 import { createHttpClient } from '../../postbacks/delivery/http-client.js'
+import { createSigner } from '../../postbacks/delivery/signing.js'
 import { createPostbackService, type PostbackService } from '../../postbacks/service.js'
-import type { PostbackView } from '../../postbacks/types.js'
 import { createStore } from '../../postbacks/stores/create-store.js'
 import { USER_AGENT } from '../../version.js'
 
@@ -18,24 +19,40 @@ export interface PostbacksPluginOptions {
   config: Config
   /** How long attempts in flight may run on after close() before they are cut off. */
   drainMs: number
-  onFinished?: (postback: PostbackView) => void
+  /** resolves destination hostnames (the system resolver by default) */
+  lookup?: LookupFunction
 }
 
-async function postbacks(app: FastifyInstance, { config, drainMs, onFinished }: PostbacksPluginOptions) {
+async function postbacks(app: FastifyInstance, { config, drainMs, lookup }: PostbacksPluginOptions) {
+  const blockPrivateNetworks = !config.POSTBACK_ALLOW_PRIVATE_NETWORKS
   const service = createPostbackService({
     store: await createStore(config),
-    http: createHttpClient({ connectionsPerOrigin: config.POSTBACK_CONCURRENCY }),
+    http: createHttpClient({
+      connectionsPerOrigin: config.POSTBACK_CONCURRENCY,
+      blockPrivateNetworks,
+      ...(lookup ? { lookup } : {}),
+    }),
+    rules: {
+      maxAttempts: config.POSTBACK_MAX_ATTEMPTS,
+      timeoutMs: config.POSTBACK_TIMEOUT_MS,
+      maxAttemptsLimit: config.POSTBACK_MAX_ATTEMPTS_LIMIT,
+      timeoutLimitMs: config.POSTBACK_TIMEOUT_LIMIT_MS,
+      blockPrivateNetworks,
+    },
     userAgent: USER_AGENT,
-    maxAttempts: config.POSTBACK_MAX_ATTEMPTS,
     backoffMs: config.POSTBACK_BACKOFF_MS,
-    timeoutMs: config.POSTBACK_TIMEOUT_MS,
     concurrency: config.POSTBACK_CONCURRENCY,
+    ...(config.POSTBACK_SIGNING_SECRET ? { sign: createSigner(config.POSTBACK_SIGNING_SECRET) } : {}),
+    notify: (target, postback) => {
+      app.realtime.dispatch(target, `postback.${postback.status}`, postback).catch((error: unknown) => {
+        app.log.warn({ err: error, postbackId: postback.id }, 'postback notification failed')
+      })
+    },
     onError: (error) => app.log.error({ err: error }, 'postback consumer error'),
-    ...(onFinished ? { onFinished } : {}),
   })
   app.decorate('postbacks', service)
   app.addHook('onReady', async () => service.start())
   app.addHook('onClose', async () => service.close(drainMs))
 }
 
-export default fp(postbacks, { name: 'postbacks' })
+export default fp(postbacks, { name: 'postbacks', dependencies: ['realtime'] })

@@ -1,8 +1,8 @@
-// /api/queue: queue postbacks and watch them.
+// /api/queue: queue postbacks, watch them and operate the queue.
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import Type from 'typebox'
 import { ValidationError } from '../../errors.js'
-import { EnqueueBodySchema } from '../../postbacks/schemas.js'
+import { EnqueueBodySchema, ListQuerySchema, RetryFilterSchema } from '../../postbacks/schemas.js'
 import { InvalidCursorError } from '../../postbacks/stores/store.js'
 import { PostbackViewSchema, STATUSES } from '../../postbacks/types.js'
 import { ErrorSchema, apiErrors } from '../schemas.js'
@@ -16,13 +16,30 @@ const QueuedSchema = Type.Object(
   { title: 'PostbackQueued' },
 )
 
-const IdParams = Type.Object({ id: Type.String({ minLength: 1, maxLength: 100 }) })
+const RequeuedSchema = Type.Object(
+  {
+    success: Type.Literal(true),
+    message: Type.String({ examples: ['Postbacks re-queued'] }),
+    count: Type.Integer({ minimum: 0, description: 'how many postbacks were re-queued' }),
+  },
+  { title: 'PostbacksRequeued' },
+)
 
-const ListQuerySchema = Type.Object({
-  status: Type.Optional(Type.Enum(STATUSES)),
-  postbackUrl: Type.Optional(Type.String({ minLength: 1, description: 'only postbacks whose URL starts with this' })),
-  limit: Type.Integer({ minimum: 1, maximum: 1000, default: 100 }),
-  cursor: Type.Optional(Type.String({ minLength: 1, maxLength: 200, description: 'from the Link header of the previous page' })),
+const StatsSchema = Type.Object(
+  {
+    counts: Type.Object(Object.fromEntries(STATUSES.map((s) => [s, Type.Integer({ minimum: 0 })]))),
+    total: Type.Integer({ minimum: 0 }),
+    oldestPendingAgeMs: Type.Union([Type.Integer({ minimum: 0 }), Type.Null()], {
+      description: 'age of the oldest pending postback',
+    }),
+    inFlight: Type.Integer({ minimum: 0, description: 'deliveries under way on this instance' }),
+  },
+  { title: 'QueueStats' },
+)
+
+const IdParams = Type.Object({ id: Type.String({ minLength: 1, maxLength: 100 }) })
+const IdempotencyHeaders = Type.Object({
+  'idempotency-key': Type.Optional(Type.String({ description: 'a repeat with the same key returns the first queueId' })),
 })
 
 const postbackRoutes: FastifyPluginAsyncTypebox = async (app) => {
@@ -31,13 +48,17 @@ const postbackRoutes: FastifyPluginAsyncTypebox = async (app) => {
     {
       schema: {
         summary: 'Queue a postback',
-        description: 'Stores the postback durably, answers at once and delivers it in the background.',
+        description:
+          'Stores the postback durably, answers at once and delivers it in the background. A repeat with the same ' +
+          'idempotency key within the retention window returns the first queueId and queues nothing.',
+        headers: IdempotencyHeaders,
         body: EnqueueBodySchema,
         response: { 200: QueuedSchema, ...apiErrors, 413: ErrorSchema, 415: ErrorSchema },
       },
     },
-    async (request) => {
-      const { id } = await app.postbacks.enqueue(request.body)
+    async (request, reply) => {
+      const { id, created } = await app.postbacks.enqueue(request.body, request.headers['idempotency-key'])
+      if (!created) reply.header('idempotent-replayed', 'true')
       return { success: true as const, message: 'Postback queued successfully', queueId: id }
     },
   )
@@ -65,10 +86,9 @@ const postbackRoutes: FastifyPluginAsyncTypebox = async (app) => {
       },
     },
     async (request, reply) => {
-      const { postbackUrl, ...query } = request.query
       let page
       try {
-        page = await app.postbacks.list({ ...query, ...(postbackUrl === undefined ? {} : { urlPrefix: postbackUrl }) })
+        page = await app.postbacks.list(request.query)
       } catch (error) {
         if (error instanceof InvalidCursorError) throw new ValidationError(`querystring/cursor: ${error.message}`)
         throw error
@@ -83,6 +103,55 @@ const postbackRoutes: FastifyPluginAsyncTypebox = async (app) => {
       }
       return page.items
     },
+  )
+
+  app.post(
+    '/queue/postback/:id/retry',
+    {
+      schema: {
+        summary: 'Re-queue a finished postback with a fresh attempt budget',
+        params: IdParams,
+        response: { 200: PostbackViewSchema, ...apiErrors, 404: ErrorSchema, 409: ErrorSchema },
+      },
+    },
+    async (request) => app.postbacks.retry(request.params.id),
+  )
+
+  app.post(
+    '/queue/postback/retry',
+    {
+      schema: {
+        summary: 'Re-queue every finished postback that matches a filter',
+        description: 'By default every failed postback; an empty body is allowed.',
+        body: RetryFilterSchema,
+        response: { 200: RequeuedSchema, ...apiErrors },
+      },
+      preValidation: async (request) => {
+        request.body ??= {} as never
+      },
+    },
+    async (request) => {
+      const count = await app.postbacks.retryMany(request.body)
+      return { success: true as const, message: 'Postbacks re-queued', count }
+    },
+  )
+
+  app.delete(
+    '/queue/postback/:id',
+    {
+      schema: {
+        summary: 'Cancel a pending postback',
+        params: IdParams,
+        response: { 200: PostbackViewSchema, ...apiErrors, 404: ErrorSchema, 409: ErrorSchema },
+      },
+    },
+    async (request) => app.postbacks.cancel(request.params.id),
+  )
+
+  app.get(
+    '/queue/stats',
+    { schema: { summary: 'Queue counts and deliveries in flight', response: { 200: StatsSchema, ...apiErrors } } },
+    async () => app.postbacks.stats(),
   )
 }
 

@@ -1,7 +1,9 @@
 // How one delivery attempt goes out: a keep-alive undici pool, no redirects, a hard per-attempt
 // timeout, and a short record of what the receiver said.
+import type { LookupFunction } from 'node:net'
 import { Agent, type Dispatcher } from 'undici'
 import type { DueDelivery } from '../types.js'
+import { guardedLookup, literalBlockReason } from './ssrf-guard.js'
 
 /** What one attempt produced, before the retry policy judges it. */
 export interface AttemptResult {
@@ -35,15 +37,19 @@ export interface HttpClient {
 export interface HttpClientOptions {
   /** keep-alive connections per origin */
   connectionsPerOrigin: number
-  connect?: Agent.Options['connect']
+  /** refuse loopback, private, link-local and metadata destinations */
+  blockPrivateNetworks: boolean
+  /** resolves destination hostnames; the system resolver by default */
+  lookup?: LookupFunction
 }
 
 export function createHttpClient(options: HttpClientOptions): HttpClient {
+  const lookup = options.blockPrivateNetworks ? guardedLookup(options.lookup) : options.lookup
   const agent = new Agent({
     connections: options.connectionsPerOrigin,
     keepAliveTimeout: 10_000,
     keepAliveMaxTimeout: 60_000,
-    ...(options.connect ? { connect: options.connect } : {}),
+    ...(lookup ? { connect: { lookup } } : {}),
   })
 
   async function send(
@@ -52,10 +58,13 @@ export function createHttpClient(options: HttpClientOptions): HttpClient {
     shutdown: AbortSignal,
   ): Promise<AttemptResult> {
     const startedAt = Date.now()
+    // Literal addresses never reach the resolver, so they are checked here, at every attempt.
+    const blocked = options.blockPrivateNetworks ? literalBlockReason(request.url) : undefined
+    if (blocked !== undefined) return { startedAt, durationMs: 0, error: `BLOCKED_DESTINATION: ${blocked}`, permanent: true }
     const timeout = AbortSignal.timeout(delivery.timeoutMs)
     const signal = AbortSignal.any([timeout, shutdown])
     try {
-      const response = await agent.request({
+      const pending = agent.request({
         origin: request.url.origin,
         path: request.url.pathname + request.url.search,
         method: request.method as Dispatcher.HttpMethod,
@@ -65,6 +74,7 @@ export function createHttpClient(options: HttpClientOptions): HttpClient {
         headersTimeout: delivery.timeoutMs,
         bodyTimeout: delivery.timeoutMs,
       })
+      const response = await untilAborted(pending, signal)
       const responseBody = await readPrefix(response.body)
       return {
         startedAt,
@@ -84,7 +94,25 @@ export function createHttpClient(options: HttpClientOptions): HttpClient {
     }
   }
 
-  return { send, close: () => agent.close() }
+  // Attempts still connecting when the service stops are cut off rather than waited for.
+  return { send, close: () => agent.destroy() }
+}
+
+/**
+ * undici does not abort a connection that is still being set up (a slow DNS answer, a silent
+ * SYN) until its own connect timeout; the attempt's deadline must not wait for that.
+ */
+function untilAborted<T extends Dispatcher.ResponseData>(pending: Promise<T>, signal: AbortSignal): Promise<T> {
+  let onAbort: (() => void) | undefined
+  const aborted = new Promise<never>((_, reject) => {
+    onAbort = () => {
+      reject(signal.reason)
+      pending.then((late) => late.body.destroy(), () => undefined)
+    }
+    if (signal.aborted) onAbort()
+    else signal.addEventListener('abort', onAbort, { once: true })
+  })
+  return Promise.race([pending, aborted]).finally(() => signal.removeEventListener('abort', onAbort!))
 }
 
 /** Keeps the first RESPONSE_BODY_LIMIT bytes; drains a little more so the connection can be reused. */
@@ -124,7 +152,7 @@ export function retryAfter(
   return Number.isNaN(date) ? {} : { retryAfterMs: Math.max(0, date - now) }
 }
 
-/** Errors carrying `permanent: true` (raised by the connect-time guard) are never retried. */
+/** Errors carrying `permanent: true` (the connect-time SSRF guard's) are never retried. */
 function isPermanent(error: unknown): boolean {
   let current: unknown = error
   for (let depth = 0; current && depth < 5; depth++) {

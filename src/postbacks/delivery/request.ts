@@ -1,8 +1,10 @@
 // Turns a stored postback into the HTTP request of one attempt.
 import type { DueDelivery } from '../types.js'
 import type { DeliveryRequest } from './http-client.js'
+import type { Signer } from './signing.js'
 
-export function buildRequest(delivery: DueDelivery, userAgent: string): DeliveryRequest {
+/** `sign`, when given, adds Standard Webhooks headers; a GET is signed over an empty body. */
+export function buildRequest(delivery: DueDelivery, userAgent: string, sign?: Signer): DeliveryRequest {
   const url = new URL(delivery.url)
   const headers: Record<string, string> = {}
   for (const [name, value] of Object.entries(delivery.headers)) headers[name.toLowerCase()] = value
@@ -15,8 +17,10 @@ export function buildRequest(delivery: DueDelivery, userAgent: string): Delivery
       url.searchParams.append(key, typeof value === 'string' ? value : JSON.stringify(value))
     }
     delete headers['content-type']
+    if (sign) Object.assign(headers, sign(delivery.id, '', new Date()))
     return { url, method: 'GET', headers }
   }
   headers['content-type'] = 'application/json'
+  if (sign) Object.assign(headers, sign(delivery.id, delivery.body, new Date()))
   return { url, method: delivery.method, headers, body: delivery.body }
 }

@@ -44,8 +44,8 @@ export interface Worker {
   concurrency: number
   /** Delivers one attempt; resolves with the decision. The signal aborts when the store closes. */
   process(delivery: DueDelivery, signal: AbortSignal): Promise<AttemptOutcome>
-  /** Called once a postback reaches completed or failed. */
-  onFinished(postback: PostbackView): void
+  /** Called once a postback reaches completed or failed, with the delivery that ended it. */
+  onFinished(postback: PostbackView, delivery: DueDelivery): void
   /** An unexpected error in the consumer loop; the postback concerned is retried later. */
   reportError(error: unknown): void
 }

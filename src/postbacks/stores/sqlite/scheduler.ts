@@ -92,7 +92,7 @@ export class Scheduler {
         if (this.#shutdown.signal.aborted) return
         const postback = this.#source.settle(delivery.id, outcome, Date.now())
         if (outcome.kind === 'retry') this.notifyDue(outcome.retryAt)
-        else if (postback) this.#worker.onFinished(postback)
+        else if (postback) this.#worker.onFinished(postback, delivery)
       })
       .catch((error: unknown) => this.#worker.reportError(error))
       .finally(() => {

@@ -1,0 +1,95 @@
+import type { LookupFunction } from 'node:net'
+import { afterEach, describe, expect, it } from 'vitest'
+import { startApp, type TestApp } from '../helpers/app.js'
+import { startReceiver, type Receiver } from '../helpers/receiver.js'
+import { sleep, waitFor } from '../helpers/wait.js'
+
+let app: TestApp
+let receiver: Receiver | undefined
+
+afterEach(async () => {
+  await app?.close()
+  await receiver?.close()
+  receiver = undefined
+})
+
+const LITERAL_TARGETS = [
+  'http://127.0.0.1/hook',
+  'http://127.1/hook',
+  'http://2130706433/hook',
+  'http://0x7f.0.0.1/hook',
+  'http://0177.0.0.01/hook',
+  'http://localhost:3000/hook',
+  'http://LocalHost./hook',
+  'http://app.localhost/hook',
+  'http://[::1]/hook',
+  'http://[::ffff:127.0.0.1]/hook',
+  'http://[::ffff:7f00:1]/hook',
+  'http://[64:ff9b::a00:1]/hook',
+  'http://0.0.0.0/hook',
+  'http://[::]/hook',
+  'http://10.0.0.1/hook',
+  'http://172.16.0.1/hook',
+  'http://192.168.1.1/hook',
+  'http://100.64.0.1/hook',
+  'http://169.254.169.254/latest/meta-data/',
+  'http://metadata.google.internal/computeMetadata/v1/',
+  'http://[fd00:ec2::254]/latest/meta-data/',
+  'http://[fe80::1]/hook',
+]
+
+/** Resolves every name to 127.0.0.1, like a DNS entry pointing at the service's own host. */
+const toLoopback: LookupFunction = ((_host: string, options: { all?: boolean }, callback: Function) =>
+  options.all ? callback(null, [{ address: '127.0.0.1', family: 4 }]) : callback(null, '127.0.0.1', 4)) as LookupFunction
+
+const enqueue = (url: string) => app.api('/api/queue/postback', { body: { postbackUrl: url, payload: {} } })
+
+describe('SSRF guard (on by default)', () => {
+  it('refuses every spelling of a local or private literal at enqueue with 400', async () => {
+    app = await startApp({ POSTBACK_ALLOW_PRIVATE_NETWORKS: 'false' })
+    for (const url of LITERAL_TARGETS) {
+      const response = await enqueue(url)
+      expect(response.status, url).toBe(400)
+      expect(response.body.error).toBe('VALIDATION_ERROR')
+      expect(response.body.message).toMatch(/^postbackUrl is not allowed: .*POSTBACK_ALLOW_PRIVATE_NETWORKS=true/)
+    }
+  })
+
+  it('accepts all of them when POSTBACK_ALLOW_PRIVATE_NETWORKS=true', async () => {
+    app = await startApp({ POSTBACK_ALLOW_PRIVATE_NETWORKS: 'true', POSTBACK_TIMEOUT_MS: '100', POSTBACK_MAX_ATTEMPTS: '1' })
+    for (const url of LITERAL_TARGETS) expect((await enqueue(url)).status, url).toBe(200)
+  })
+
+  it('fails for good, without retries, a hostname that resolves to loopback at connect time', async () => {
+    receiver = await startReceiver()
+    app = await startApp({ POSTBACK_ALLOW_PRIVATE_NETWORKS: 'false', POSTBACK_MAX_ATTEMPTS: '5' }, { lookup: toLoopback })
+    const { body } = await enqueue(`http://internal.example:${receiver.port}/hook`)
+    const postback = await waitFor(async () => {
+      const current = (await app.api(`/api/queue/postback/${body.queueId}`)).body
+      return current.status === 'failed' && current
+    })
+    expect(postback.retries).toBe(0)
+    expect(postback.attempts).toHaveLength(1)
+    expect(postback.lastError).toMatch(/internal\.example resolves to 127\.0\.0\.1, a loopback address/)
+    await sleep(200)
+    expect(receiver.requests).toHaveLength(0)
+  })
+
+  it('delivers to that same hostname when private networks are allowed', async () => {
+    receiver = await startReceiver()
+    app = await startApp({ POSTBACK_ALLOW_PRIVATE_NETWORKS: 'true' }, { lookup: toLoopback })
+    await enqueue(`http://internal.example:${receiver.port}/hook`)
+    const [request] = await receiver.waitForRequests(1)
+    expect(request!.headers.host).toBe(`internal.example:${receiver.port}`)
+  })
+
+  it('never waits on DNS to answer an enqueue, and a lookup that hangs times out with the attempt', async () => {
+    const never: LookupFunction = (() => undefined) as LookupFunction
+    app = await startApp({ POSTBACK_ALLOW_PRIVATE_NETWORKS: 'false', POSTBACK_TIMEOUT_MS: '300' }, { lookup: never })
+    const response = await enqueue('https://hangs.example/hook')
+    expect(response.status).toBe(200)
+    const attempt = await waitFor(async () => (await app.api(`/api/queue/postback/${response.body.queueId}`)).body.attempts[0])
+    expect(attempt.error).toBe('Timed out after 300 ms')
+    expect(attempt.durationMs).toBeLessThan(1000)
+  })
+})
