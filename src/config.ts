@@ -28,6 +28,7 @@ export const ConfigSchema = Type.Object({
   POSTBACK_TIMEOUT_LIMIT_MS: int(1, 120_000),
   POSTBACK_CONCURRENCY: int(1, 10, 10_000),
   POSTBACK_RETENTION_MS: int(0, 3_600_000),
+  POSTBACK_LOCK_MS: int(1000, 30_000),
   POSTBACK_ALLOW_PRIVATE_NETWORKS: Type.Boolean({ default: false }),
   POSTBACK_SIGNING_SECRET: Type.Optional(Type.String({ pattern: '^whsec_[A-Za-z0-9+/=]+$' })),
   BODY_LIMIT_BYTES: int(1, 1_048_576),

@@ -43,6 +43,11 @@ export interface ServerToClientEvents {
   error: (error: SocketErrorPayload) => void
 }
 
+/** Between the instances of a cluster. */
+export interface InterServerEvents {
+  'room-size': (room: string, answer: (count: number) => void) => void
+}
+
 /** Event names Socket.IO keeps for itself; dispatching them would throw or confuse clients. */
 export const RESERVED_EVENTS = new Set([
   'connect',

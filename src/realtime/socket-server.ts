@@ -7,14 +7,15 @@ import type { TokenCheck } from '../auth/api-token.js'
 import {
   ClientMessageSchema,
   type ClientToServerEvents,
+  type InterServerEvents,
   type ServerToClientEvents,
   type SocketData,
 } from './events.js'
 import { ConnectionRefused, nameOf, tokenOf } from './handshake.js'
 import { roomsOf } from './rooms.js'
 
-export type IoServer = Server<ClientToServerEvents, ServerToClientEvents, Record<string, never>, SocketData>
-export type IoSocket = Socket<ClientToServerEvents, ServerToClientEvents, Record<string, never>, SocketData>
+export type IoServer = Server<ClientToServerEvents, ServerToClientEvents, InterServerEvents, SocketData>
+export type IoSocket = Socket<ClientToServerEvents, ServerToClientEvents, InterServerEvents, SocketData>
 
 export interface SocketServerOptions {
   path: string

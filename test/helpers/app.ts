@@ -5,6 +5,7 @@ import { join } from 'node:path'
 import type { FastifyInstance } from 'fastify'
 import { buildApp, type BuildOptions } from '../../src/app.js'
 import { loadConfig, type Config } from '../../src/config.js'
+import { REDIS_URL, deleteKeys, uniquePrefix } from './redis.js'
 
 export const TOKEN = 'test-token-0123456789abcdef'
 
@@ -46,14 +47,22 @@ export function testEnv(env: Record<string, string> = {}): Record<string, string
     POSTBACK_BACKOFF_MS: '50',
     POSTBACK_TIMEOUT_MS: '2000',
     POSTBACK_ALLOW_PRIVATE_NETWORKS: 'true',
+    POSTBACK_LOCK_MS: '2000',
     ...env,
   }
 }
 
+/**
+ * Starts the app; with STORE=redis and no REDIS_PREFIX it gets a prefix of its own, whose keys
+ * are deleted on close.
+ */
 export async function startApp(env: Record<string, string> = {}, options: BuildOptions = {}): Promise<TestApp> {
   const ownDir = env.DATA_DIR === undefined
   const dataDir = env.DATA_DIR ?? (await tempDir())
-  const config = loadConfig(testEnv({ DATA_DIR: dataDir, ...env }))
+  const ownPrefix = env.STORE === 'redis' && env.REDIS_PREFIX === undefined ? uniquePrefix() : undefined
+  const config = loadConfig(
+    testEnv({ DATA_DIR: dataDir, REDIS_URL, ...(ownPrefix ? { REDIS_PREFIX: ownPrefix } : {}), ...env }),
+  )
   const app = await buildApp(config, { logger: false, drainMs: 0, ...options })
   await app.listen({ port: 0, host: '127.0.0.1' })
   const address = app.server.address()
@@ -68,6 +77,7 @@ export async function startApp(env: Record<string, string> = {}, options: BuildO
     async close() {
       await app.close()
       if (ownDir) await rm(dataDir, { recursive: true, force: true })
+      if (ownPrefix) await deleteKeys(ownPrefix)
     },
   }
 }

@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest'
 import { startApp, type TestApp } from '../helpers/app.js'
+import { storesUnderTest } from '../helpers/redis.js'
 import { startReceiver, type Receiver } from '../helpers/receiver.js'
 import { waitFor } from '../helpers/wait.js'
 
@@ -28,176 +29,182 @@ const finished = (id: string, timeoutMs = 10_000) =>
     { timeoutMs, what: `postback ${id} to finish` },
   )
 
-describe('postback delivery', () => {
-  it('POSTs the payload as JSON with the caller’s headers, a User-Agent and webhook-id', async () => {
-    receiver = await startReceiver()
-    app = await startApp()
-    const id = await enqueue({
-      postbackUrl: receiver.url('/hook?source=test'),
-      payload: { event: 'user.created', user: { id: 123, name: 'Ana' } },
-      headers: { 'X-Custom-Header': 'value' },
+const stores = await storesUnderTest()
+
+describe.each(stores)('%s store', (store) => {
+  const start = (env: Record<string, string> = {}) => startApp({ STORE: store, ...env })
+
+  describe('postback delivery', () => {
+    it('POSTs the payload as JSON with the caller’s headers, a User-Agent and webhook-id', async () => {
+      receiver = await startReceiver()
+      app = await start()
+      const id = await enqueue({
+        postbackUrl: receiver.url('/hook?source=test'),
+        payload: { event: 'user.created', user: { id: 123, name: 'Ana' } },
+        headers: { 'X-Custom-Header': 'value' },
+      })
+      const [request] = await receiver.waitForRequests(1)
+      expect(request!.method).toBe('POST')
+      expect(request!.path).toBe('/hook')
+      expect(request!.query).toEqual({ source: 'test' })
+      expect(JSON.parse(request!.body)).toEqual({ event: 'user.created', user: { id: 123, name: 'Ana' } })
+      expect(request!.headers['content-type']).toBe('application/json')
+      expect(request!.headers['x-custom-header']).toBe('value')
+      expect(request!.headers['webhook-id']).toBe(id)
+      expect(request!.headers['user-agent']).toMatch(/^queue-socket-provider\/\d+\.\d+\.\d+$/)
     })
-    const [request] = await receiver.waitForRequests(1)
-    expect(request!.method).toBe('POST')
-    expect(request!.path).toBe('/hook')
-    expect(request!.query).toEqual({ source: 'test' })
-    expect(JSON.parse(request!.body)).toEqual({ event: 'user.created', user: { id: 123, name: 'Ana' } })
-    expect(request!.headers['content-type']).toBe('application/json')
-    expect(request!.headers['x-custom-header']).toBe('value')
-    expect(request!.headers['webhook-id']).toBe(id)
-    expect(request!.headers['user-agent']).toMatch(/^queue-socket-provider\/\d+\.\d+\.\d+$/)
-  })
 
-  it.each(['PUT', 'PATCH'])('sends %s with the payload as a JSON body', async (method) => {
-    receiver = await startReceiver()
-    app = await startApp()
-    await enqueue({ postbackUrl: receiver.url(), payload: { n: 1 }, method })
-    const [request] = await receiver.waitForRequests(1)
-    expect(request!.method).toBe(method)
-    expect(JSON.parse(request!.body)).toEqual({ n: 1 })
-  })
-
-  it('sends GET with no body and the payload fields in the query string, non-strings JSON-encoded', async () => {
-    receiver = await startReceiver()
-    app = await startApp()
-    await enqueue({
-      postbackUrl: receiver.url('/get?fixed=1'),
-      method: 'GET',
-      payload: { name: 'a b&c', count: 2, ok: true, nested: { x: [1] } },
+    it.each(['PUT', 'PATCH'])('sends %s with the payload as a JSON body', async (method) => {
+      receiver = await startReceiver()
+      app = await start()
+      await enqueue({ postbackUrl: receiver.url(), payload: { n: 1 }, method })
+      const [request] = await receiver.waitForRequests(1)
+      expect(request!.method).toBe(method)
+      expect(JSON.parse(request!.body)).toEqual({ n: 1 })
     })
-    const [request] = await receiver.waitForRequests(1)
-    expect(request!.method).toBe('GET')
-    expect(request!.body).toBe('')
-    expect(request!.headers['content-type']).toBeUndefined()
-    expect(request!.query).toEqual({ fixed: '1', name: 'a b&c', count: '2', ok: 'true', nested: '{"x":[1]}' })
-  })
 
-  it('goes pending → processing → completed with retries 0 when the first attempt succeeds', async () => {
-    let release!: () => void
-    const released = new Promise<void>((resolve) => (release = resolve))
-    receiver = await startReceiver(async () => {
-      await released
-      return { status: 204 }
+    it('sends GET with no body and the payload fields in the query string, non-strings JSON-encoded', async () => {
+      receiver = await startReceiver()
+      app = await start()
+      await enqueue({
+        postbackUrl: receiver.url('/get?fixed=1'),
+        method: 'GET',
+        payload: { name: 'a b&c', count: 2, ok: true, nested: { x: [1] } },
+      })
+      const [request] = await receiver.waitForRequests(1)
+      expect(request!.method).toBe('GET')
+      expect(request!.body).toBe('')
+      expect(request!.headers['content-type']).toBeUndefined()
+      expect(request!.query).toEqual({ fixed: '1', name: 'a b&c', count: '2', ok: 'true', nested: '{"x":[1]}' })
     })
-    app = await startApp()
-    const id = await enqueue({ postbackUrl: receiver.url(), payload: {} })
-    const first = await statusOf(id)
-    expect(['pending', 'processing']).toContain(first.status)
-    expect(first).toMatchObject({ id, postbackUrl: receiver.url(), retries: 0 })
-    expect(new Date(first.createdAt).toISOString()).toBe(first.createdAt)
-    await waitFor(async () => (await statusOf(id)).status === 'processing', { what: 'processing' })
-    release()
-    const done = await finished(id)
-    expect(done).toMatchObject({ status: 'completed', retries: 0, lastStatusCode: 204, lastError: null, nextAttemptAt: null })
-    expect(done.attempts).toHaveLength(1)
-  })
 
-  it('retries a failed attempt and completes, counting the retry', async () => {
-    receiver = await startReceiver((_request, index) => (index === 0 ? { status: 500, body: 'boom' } : { status: 200, body: 'ok' }))
-    app = await startApp()
-    const id = await enqueue({ postbackUrl: receiver.url(), payload: { a: 1 } })
-    const done = await finished(id)
-    expect(done).toMatchObject({ status: 'completed', retries: 1 })
-    expect(done.attempts.map((a: any) => a.statusCode)).toEqual([500, 200])
-    expect(done.attempts[0].responseBody).toBe('boom')
-    const requests = receiver.requests
-    expect(requests).toHaveLength(2)
-    expect(requests[0]!.headers['webhook-id']).toBe(id)
-    expect(requests[1]!.headers['webhook-id']).toBe(id)
-  })
-
-  it('fails after exactly POSTBACK_MAX_ATTEMPTS attempts, each gap about double the one before', async () => {
-    receiver = await startReceiver(() => ({ status: 503 }))
-    app = await startApp({ POSTBACK_MAX_ATTEMPTS: '4', POSTBACK_BACKOFF_MS: '100' })
-    const id = await enqueue({ postbackUrl: receiver.url(), payload: {} })
-    const done = await finished(id)
-    expect(done).toMatchObject({ status: 'failed', retries: 3, lastStatusCode: 503 })
-    await new Promise((resolve) => setTimeout(resolve, 500))
-    expect(receiver.requests).toHaveLength(4)
-    const times = receiver.requests.map((r) => r.receivedAt)
-    const gaps = times.slice(1).map((t, i) => t - times[i]!)
-    // 100, 200, 400 ms with ±20 % jitter
-    expect(gaps[0]).toBeGreaterThanOrEqual(75)
-    expect(gaps[1]).toBeGreaterThan(gaps[0]!)
-    expect(gaps[2]).toBeGreaterThan(gaps[1]!)
-    expect(gaps[2]).toBeGreaterThanOrEqual(310)
-  })
-
-  it('counts a timeout as a failed attempt', async () => {
-    receiver = await startReceiver((_request, index) => (index === 0 ? { hang: true } : { status: 200 }))
-    app = await startApp({ POSTBACK_TIMEOUT_MS: '200' })
-    const id = await enqueue({ postbackUrl: receiver.url(), payload: {} })
-    const done = await finished(id)
-    expect(done).toMatchObject({ status: 'completed', retries: 1 })
-    expect(done.attempts[0].error).toBe('Timed out after 200 ms')
-    expect(done.attempts[0].durationMs).toBeGreaterThanOrEqual(190)
-  })
-
-  it('counts a refused connection as a failed attempt and records why', async () => {
-    receiver = await startReceiver()
-    const deadUrl = receiver.url()
-    await receiver.close()
-    app = await startApp({ POSTBACK_MAX_ATTEMPTS: '2' })
-    const id = await enqueue({ postbackUrl: deadUrl, payload: {} })
-    const done = await finished(id)
-    expect(done.status).toBe('failed')
-    expect(done.attempts).toHaveLength(2)
-    expect(done.lastError).toMatch(/ECONNREFUSED/)
-  })
-
-  it('does not follow redirects: a 3xx is a failed attempt', async () => {
-    receiver = await startReceiver((request) =>
-      request.path === '/moved' ? { status: 302, headers: { location: '/target' } } : { status: 200 },
-    )
-    app = await startApp({ POSTBACK_MAX_ATTEMPTS: '1' })
-    const id = await enqueue({ postbackUrl: receiver.url('/moved'), payload: {} })
-    const done = await finished(id)
-    expect(done).toMatchObject({ status: 'failed', lastStatusCode: 302 })
-    expect(receiver.requests.map((r) => r.path)).toEqual(['/moved'])
-  })
-
-  it('waits as long as a 429’s Retry-After asks before trying again', async () => {
-    receiver = await startReceiver((_request, index) =>
-      index === 0 ? { status: 429, headers: { 'retry-after': '1' } } : { status: 200 },
-    )
-    app = await startApp({ POSTBACK_BACKOFF_MS: '20' })
-    const id = await enqueue({ postbackUrl: receiver.url(), payload: {} })
-    await finished(id)
-    const [first, second] = receiver.requests
-    expect(second!.receivedAt - first!.receivedAt).toBeGreaterThanOrEqual(950)
-  })
-
-  it('ends a postback as failed at once when the receiver answers 410 Gone', async () => {
-    receiver = await startReceiver(() => ({ status: 410 }))
-    app = await startApp({ POSTBACK_MAX_ATTEMPTS: '5' })
-    const id = await enqueue({ postbackUrl: receiver.url(), payload: {} })
-    const done = await finished(id)
-    expect(done).toMatchObject({ status: 'failed', retries: 0, lastStatusCode: 410 })
-    await new Promise((resolve) => setTimeout(resolve, 300))
-    expect(receiver.requests).toHaveLength(1)
-  })
-
-  it('keeps at most POSTBACK_CONCURRENCY deliveries in flight', async () => {
-    let open = 0
-    let most = 0
-    receiver = await startReceiver(async () => {
-      most = Math.max(most, ++open)
-      await new Promise((resolve) => setTimeout(resolve, 50))
-      open--
-      return { status: 200 }
+    it('goes pending → processing → completed with retries 0 when the first attempt succeeds', async () => {
+      let release!: () => void
+      const released = new Promise<void>((resolve) => (release = resolve))
+      receiver = await startReceiver(async () => {
+        await released
+        return { status: 204 }
+      })
+      app = await start()
+      const id = await enqueue({ postbackUrl: receiver.url(), payload: {} })
+      const first = await statusOf(id)
+      expect(['pending', 'processing']).toContain(first.status)
+      expect(first).toMatchObject({ id, postbackUrl: receiver.url(), retries: 0 })
+      expect(new Date(first.createdAt).toISOString()).toBe(first.createdAt)
+      await waitFor(async () => (await statusOf(id)).status === 'processing', { what: 'processing' })
+      release()
+      const done = await finished(id)
+      expect(done).toMatchObject({ status: 'completed', retries: 0, lastStatusCode: 204, lastError: null, nextAttemptAt: null })
+      expect(done.attempts).toHaveLength(1)
     })
-    app = await startApp({ POSTBACK_CONCURRENCY: '3' })
-    const ids = await Promise.all(Array.from({ length: 12 }, (_, i) => enqueue({ postbackUrl: receiver.url(), payload: { i } })))
-    await receiver.waitForRequests(12)
-    await Promise.all(ids.map((id) => finished(id)))
-    expect(most).toBe(3)
-  })
 
-  it('keeps the first 1 KiB of a response body in the attempt', async () => {
-    receiver = await startReceiver(() => ({ status: 500, body: 'x'.repeat(5000) }))
-    app = await startApp({ POSTBACK_MAX_ATTEMPTS: '1' })
-    const id = await enqueue({ postbackUrl: receiver.url(), payload: {} })
-    const done = await finished(id)
-    expect(done.attempts[0].responseBody).toBe('x'.repeat(1024))
+    it('retries a failed attempt and completes, counting the retry', async () => {
+      receiver = await startReceiver((_request, index) => (index === 0 ? { status: 500, body: 'boom' } : { status: 200, body: 'ok' }))
+      app = await start()
+      const id = await enqueue({ postbackUrl: receiver.url(), payload: { a: 1 } })
+      const done = await finished(id)
+      expect(done).toMatchObject({ status: 'completed', retries: 1 })
+      expect(done.attempts.map((a: any) => a.statusCode)).toEqual([500, 200])
+      expect(done.attempts[0].responseBody).toBe('boom')
+      const requests = receiver.requests
+      expect(requests).toHaveLength(2)
+      expect(requests[0]!.headers['webhook-id']).toBe(id)
+      expect(requests[1]!.headers['webhook-id']).toBe(id)
+    })
+
+    it('fails after exactly POSTBACK_MAX_ATTEMPTS attempts, each gap about double the one before', async () => {
+      receiver = await startReceiver(() => ({ status: 503 }))
+      app = await start({ POSTBACK_MAX_ATTEMPTS: '4', POSTBACK_BACKOFF_MS: '100' })
+      const id = await enqueue({ postbackUrl: receiver.url(), payload: {} })
+      const done = await finished(id)
+      expect(done).toMatchObject({ status: 'failed', retries: 3, lastStatusCode: 503 })
+      await new Promise((resolve) => setTimeout(resolve, 500))
+      expect(receiver.requests).toHaveLength(4)
+      const times = receiver.requests.map((r) => r.receivedAt)
+      const gaps = times.slice(1).map((t, i) => t - times[i]!)
+      // 100, 200, 400 ms with ±20 % jitter
+      expect(gaps[0]).toBeGreaterThanOrEqual(75)
+      expect(gaps[1]).toBeGreaterThan(gaps[0]!)
+      expect(gaps[2]).toBeGreaterThan(gaps[1]!)
+      expect(gaps[2]).toBeGreaterThanOrEqual(310)
+    })
+
+    it('counts a timeout as a failed attempt', async () => {
+      receiver = await startReceiver((_request, index) => (index === 0 ? { hang: true } : { status: 200 }))
+      app = await start({ POSTBACK_TIMEOUT_MS: '200' })
+      const id = await enqueue({ postbackUrl: receiver.url(), payload: {} })
+      const done = await finished(id)
+      expect(done).toMatchObject({ status: 'completed', retries: 1 })
+      expect(done.attempts[0].error).toBe('Timed out after 200 ms')
+      expect(done.attempts[0].durationMs).toBeGreaterThanOrEqual(190)
+    })
+
+    it('counts a refused connection as a failed attempt and records why', async () => {
+      receiver = await startReceiver()
+      const deadUrl = receiver.url()
+      await receiver.close()
+      app = await start({ POSTBACK_MAX_ATTEMPTS: '2' })
+      const id = await enqueue({ postbackUrl: deadUrl, payload: {} })
+      const done = await finished(id)
+      expect(done.status).toBe('failed')
+      expect(done.attempts).toHaveLength(2)
+      expect(done.lastError).toMatch(/ECONNREFUSED/)
+    })
+
+    it('does not follow redirects: a 3xx is a failed attempt', async () => {
+      receiver = await startReceiver((request) =>
+        request.path === '/moved' ? { status: 302, headers: { location: '/target' } } : { status: 200 },
+      )
+      app = await start({ POSTBACK_MAX_ATTEMPTS: '1' })
+      const id = await enqueue({ postbackUrl: receiver.url('/moved'), payload: {} })
+      const done = await finished(id)
+      expect(done).toMatchObject({ status: 'failed', lastStatusCode: 302 })
+      expect(receiver.requests.map((r) => r.path)).toEqual(['/moved'])
+    })
+
+    it('waits as long as a 429’s Retry-After asks before trying again', async () => {
+      receiver = await startReceiver((_request, index) =>
+        index === 0 ? { status: 429, headers: { 'retry-after': '1' } } : { status: 200 },
+      )
+      app = await start({ POSTBACK_BACKOFF_MS: '20' })
+      const id = await enqueue({ postbackUrl: receiver.url(), payload: {} })
+      await finished(id)
+      const [first, second] = receiver.requests
+      expect(second!.receivedAt - first!.receivedAt).toBeGreaterThanOrEqual(950)
+    })
+
+    it('ends a postback as failed at once when the receiver answers 410 Gone', async () => {
+      receiver = await startReceiver(() => ({ status: 410 }))
+      app = await start({ POSTBACK_MAX_ATTEMPTS: '5' })
+      const id = await enqueue({ postbackUrl: receiver.url(), payload: {} })
+      const done = await finished(id)
+      expect(done).toMatchObject({ status: 'failed', retries: 0, lastStatusCode: 410 })
+      await new Promise((resolve) => setTimeout(resolve, 300))
+      expect(receiver.requests).toHaveLength(1)
+    })
+
+    it('keeps at most POSTBACK_CONCURRENCY deliveries in flight', async () => {
+      let open = 0
+      let most = 0
+      receiver = await startReceiver(async () => {
+        most = Math.max(most, ++open)
+        await new Promise((resolve) => setTimeout(resolve, 50))
+        open--
+        return { status: 200 }
+      })
+      app = await start({ POSTBACK_CONCURRENCY: '3' })
+      const ids = await Promise.all(Array.from({ length: 12 }, (_, i) => enqueue({ postbackUrl: receiver.url(), payload: { i } })))
+      await receiver.waitForRequests(12)
+      await Promise.all(ids.map((id) => finished(id)))
+      expect(most).toBe(3)
+    })
+
+    it('keeps the first 1 KiB of a response body in the attempt', async () => {
+      receiver = await startReceiver(() => ({ status: 500, body: 'x'.repeat(5000) }))
+      app = await start({ POSTBACK_MAX_ATTEMPTS: '1' })
+      const id = await enqueue({ postbackUrl: receiver.url(), payload: {} })
+      const done = await finished(id)
+      expect(done.attempts[0].responseBody).toBe('x'.repeat(1024))
+    })
   })
 })

@@ -4,6 +4,7 @@ import { buildApp } from '../../src/app.js'
 import { loadConfig } from '../../src/config.js'
 import { startApp, tempDir, testEnv, type TestApp } from '../helpers/app.js'
 import { startReceiver, type Receiver } from '../helpers/receiver.js'
+import { deleteKeys, storesUnderTest, uniquePrefix, type StoreKind } from '../helpers/redis.js'
 import { waitFor } from '../helpers/wait.js'
 
 const cleanup: (() => Promise<unknown>)[] = []
@@ -29,16 +30,26 @@ async function sharedDir(): Promise<string> {
   return dir
 }
 
-describe('postbacks survive a restart', () => {
+/** What two instances in a row share: the data directory, or the Redis prefix. */
+async function sharedStore(store: StoreKind): Promise<Record<string, string>> {
+  if (store === 'sqlite') return { STORE: store, DATA_DIR: await sharedDir() }
+  const prefix = uniquePrefix()
+  cleanup.push(() => deleteKeys(prefix))
+  return { STORE: store, REDIS_PREFIX: prefix }
+}
+
+const stores = await storesUnderTest()
+
+describe.each(stores)('postbacks survive a restart (%s store)', (store) => {
   it('delivers after restart a postback whose attempt was cut off by shutdown', async () => {
-    const dataDir = await sharedDir()
+    const shared = await sharedStore(store)
     const receiver = await receiverFor((_request, index) => (index === 0 ? { hang: true } : { status: 200 }))
-    const first = await startApp({ DATA_DIR: dataDir })
+    const first = await startApp(shared)
     const { body } = await first.api('/api/queue/postback', { body: { postbackUrl: receiver.url(), payload: { n: 1 } } })
     await receiver.waitForRequests(1)
     await first.close()
 
-    const second = await open({ DATA_DIR: dataDir })
+    const second = await open(shared)
     const requests = await receiver.waitForRequests(2)
     expect(requests[1]!.headers['webhook-id']).toBe(body.queueId)
     expect(JSON.parse(requests[1]!.body)).toEqual({ n: 1 })
@@ -50,15 +61,15 @@ describe('postbacks survive a restart', () => {
   })
 
   it('delivers after restart a postback that was waiting for its retry', async () => {
-    const dataDir = await sharedDir()
+    const shared = await sharedStore(store)
     const receiver = await receiverFor((_request, index) => (index === 0 ? { status: 503 } : { status: 200 }))
-    const first = await startApp({ DATA_DIR: dataDir, POSTBACK_BACKOFF_MS: '400' })
+    const first = await startApp({ ...shared, POSTBACK_BACKOFF_MS: '400' })
     const { body } = await first.api('/api/queue/postback', { body: { postbackUrl: receiver.url(), payload: {} } })
     await waitFor(async () => (await first.api(`/api/queue/postback/${body.queueId}`)).body.attempts.length === 1)
     await first.close()
     expect(receiver.requests).toHaveLength(1)
 
-    const second = await open({ DATA_DIR: dataDir, POSTBACK_BACKOFF_MS: '400' })
+    const second = await open({ ...shared, POSTBACK_BACKOFF_MS: '400' })
     const pending = (await second.api(`/api/queue/postback/${body.queueId}`)).body
     expect(pending.status).toBe('pending')
     expect(pending.nextAttemptAt).not.toBeNull()
@@ -66,21 +77,23 @@ describe('postbacks survive a restart', () => {
     await waitFor(async () => (await second.api(`/api/queue/postback/${body.queueId}`)).body.status === 'completed')
   })
 
+  it('deletes finished postbacks once POSTBACK_RETENTION_MS has passed', async () => {
+    const receiver = await receiverFor()
+    const app = await open({ STORE: store, POSTBACK_RETENTION_MS: '100' })
+    const { body } = await app.api('/api/queue/postback', { body: { postbackUrl: receiver.url(), payload: {} } })
+    await waitFor(async () => (await app.api(`/api/queue/postback/${body.queueId}`)).status === 404, {
+      timeoutMs: 5000,
+      what: 'the finished postback to be deleted',
+    })
+  })
+})
+
+describe('the SQLite store', () => {
   it('refuses a second instance on the same DATA_DIR', async () => {
     const dataDir = await sharedDir()
     await open({ DATA_DIR: dataDir })
     await expect(buildApp(loadConfig(testEnv({ DATA_DIR: dataDir })), { logger: false })).rejects.toThrow(
       /is in use by another running instance/,
     )
-  })
-
-  it('deletes finished postbacks once POSTBACK_RETENTION_MS has passed', async () => {
-    const receiver = await receiverFor()
-    const app = await open({ POSTBACK_RETENTION_MS: '100' })
-    const { body } = await app.api('/api/queue/postback', { body: { postbackUrl: receiver.url(), payload: {} } })
-    await waitFor(async () => (await app.api(`/api/queue/postback/${body.queueId}`)).status === 404, {
-      timeoutMs: 5000,
-      what: 'the finished postback to be deleted',
-    })
   })
 })

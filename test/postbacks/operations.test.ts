@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest'
 import { startApp, type TestApp } from '../helpers/app.js'
+import { storesUnderTest } from '../helpers/redis.js'
 import { startReceiver, type Receiver } from '../helpers/receiver.js'
 import { sleep, waitFor } from '../helpers/wait.js'
 
@@ -19,133 +20,139 @@ const settled = (id: string, status: string) =>
     return current.status === status && current
   }, { what: `${id} to be ${status}` })
 
-describe('listing', () => {
-  it('filters by status and URL prefix', async () => {
-    receiver = await startReceiver((request) => ({ status: request.path.startsWith('/bad') ? 500 : 200 }))
-    app = await startApp({ POSTBACK_MAX_ATTEMPTS: '1' })
-    const good = await enqueue({ postbackUrl: receiver.url('/good/1'), payload: {} })
-    const bad = await enqueue({ postbackUrl: receiver.url('/bad/1'), payload: {} })
-    await settled(good, 'completed')
-    await settled(bad, 'failed')
-    const failed = (await app.api('/api/queue/postback?status=failed')).body
-    expect(failed.map((p: any) => p.id)).toEqual([bad])
-    const prefixed = (await app.api(`/api/queue/postback?postbackUrl=${encodeURIComponent(receiver.url('/good'))}`)).body
-    expect(prefixed.map((p: any) => p.id)).toEqual([good])
-  })
+const stores = await storesUnderTest()
 
-  it('filters by creation time', async () => {
-    app = await startApp()
-    const old = await enqueue({ postbackUrl: 'https://example.com/', payload: {}, delayMs: 60_000 })
-    await sleep(20)
-    const cut = new Date().toISOString()
-    await sleep(20)
-    const recent = await enqueue({ postbackUrl: 'https://example.com/', payload: {}, delayMs: 60_000 })
-    const after = (await app.api(`/api/queue/postback?createdFrom=${cut}`)).body.map((p: any) => p.id)
-    const before = (await app.api(`/api/queue/postback?createdTo=${cut}`)).body.map((p: any) => p.id)
-    expect(after).toEqual([recent])
-    expect(before).toEqual([old])
-  })
+describe.each(stores)('%s store', (store) => {
+  const start = (env: Record<string, string> = {}) => startApp({ STORE: store, ...env })
 
-  it('pages with a Link header until every postback was seen once', async () => {
-    app = await startApp()
-    const ids: string[] = []
-    for (let i = 0; i < 7; i++) ids.push(await enqueue({ postbackUrl: 'https://example.com/', payload: { i }, delayMs: 60_000 }))
-    const seen: string[] = []
-    let next: string | undefined = '/api/queue/postback?limit=3&status=pending'
-    for (let page = 0; next && page < 10; page++) {
-      const response = await app.api(next)
-      expect(Array.isArray(response.body)).toBe(true)
-      seen.push(...response.body.map((p: any) => p.id))
-      const link = response.headers.get('link')
-      next = link ? /^<([^>]+)>; rel="next"$/.exec(link)![1] : undefined
-      if (next) expect(next).toMatch(/limit=3/)
-    }
-    expect(seen).toEqual(ids.reverse())
-  })
-
-  it('refuses a cursor it did not hand out and a limit out of range', async () => {
-    app = await startApp()
-    const cursor = await app.api('/api/queue/postback?cursor=not-a-cursor')
-    expect(cursor.status).toBe(400)
-    expect(cursor.body.message).toMatch(/cursor/)
-    const limit = await app.api('/api/queue/postback?limit=1001')
-    expect(limit.status).toBe(400)
-    expect(limit.body.message).toMatch(/limit/)
-  })
-})
-
-describe('retry, cancel and stats', () => {
-  it('re-queues a failed postback with a fresh attempt budget', async () => {
-    let healthy = false
-    receiver = await startReceiver(() => ({ status: healthy ? 200 : 500 }))
-    app = await startApp({ POSTBACK_MAX_ATTEMPTS: '2', POSTBACK_BACKOFF_MS: '10' })
-    const id = await enqueue({ postbackUrl: receiver.url(), payload: {} })
-    await settled(id, 'failed')
-    healthy = true
-    const retried = await app.api(`/api/queue/postback/${id}/retry`, { method: 'POST' })
-    expect(retried.status).toBe(200)
-    expect(['pending', 'processing', 'completed']).toContain(retried.body.status)
-    const done = await settled(id, 'completed')
-    expect(done.attempts.map((a: any) => a.statusCode)).toEqual([500, 500, 200])
-    expect(done.retries).toBe(0)
-  })
-
-  it('answers 409 for retrying a pending postback and 404 for an unknown one', async () => {
-    app = await startApp()
-    const id = await enqueue({ postbackUrl: 'https://example.com/', payload: {}, delayMs: 60_000 })
-    const pending = await app.api(`/api/queue/postback/${id}/retry`, { method: 'POST' })
-    expect(pending.status).toBe(409)
-    expect(pending.body).toEqual({ error: 'CONFLICT', message: `Postback ${id} is pending and cannot be retried` })
-    expect((await app.api('/api/queue/postback/missing/retry', { method: 'POST' })).status).toBe(404)
-  })
-
-  it('re-queues every failed postback matching a filter and returns the count', async () => {
-    let healthy = false
-    receiver = await startReceiver(() => ({ status: healthy ? 200 : 500 }))
-    app = await startApp({ POSTBACK_MAX_ATTEMPTS: '1' })
-    const a = await enqueue({ postbackUrl: receiver.url('/a'), payload: {} })
-    const b = await enqueue({ postbackUrl: receiver.url('/a'), payload: {} })
-    const c = await enqueue({ postbackUrl: receiver.url('/c'), payload: {} })
-    for (const id of [a, b, c]) await settled(id, 'failed')
-    healthy = true
-    const response = await app.api('/api/queue/postback/retry', { body: { postbackUrl: receiver.url('/a') } })
-    expect(response.body).toEqual({ success: true, message: 'Postbacks re-queued', count: 2 })
-    await settled(a, 'completed')
-    await settled(b, 'completed')
-    expect((await statusOf(c)).status).toBe('failed')
-    const all = await app.api('/api/queue/postback/retry', { method: 'POST' })
-    expect(all.body.count).toBe(1)
-    await settled(c, 'completed')
-  })
-
-  it('cancels a pending postback so it is never delivered', async () => {
-    receiver = await startReceiver()
-    app = await startApp()
-    const id = await enqueue({ postbackUrl: receiver.url(), payload: {}, delayMs: 300 })
-    const canceled = await app.api(`/api/queue/postback/${id}`, { method: 'DELETE' })
-    expect(canceled.status).toBe(200)
-    expect(canceled.body).toMatchObject({ id, status: 'canceled', nextAttemptAt: null })
-    await sleep(600)
-    expect(receiver.requests).toHaveLength(0)
-    const again = await app.api(`/api/queue/postback/${id}`, { method: 'DELETE' })
-    expect(again.status).toBe(409)
-    expect((await app.api('/api/queue/postback/missing', { method: 'DELETE' })).status).toBe(404)
-  })
-
-  it('counts postbacks by status', async () => {
-    receiver = await startReceiver()
-    app = await startApp()
-    const done = await enqueue({ postbackUrl: receiver.url(), payload: {} })
-    await settled(done, 'completed')
-    await enqueue({ postbackUrl: receiver.url(), payload: {}, delayMs: 60_000 })
-    const canceled = await enqueue({ postbackUrl: receiver.url(), payload: {}, delayMs: 60_000 })
-    await app.api(`/api/queue/postback/${canceled}`, { method: 'DELETE' })
-    const stats = (await app.api('/api/queue/stats')).body
-    expect(stats).toMatchObject({
-      counts: { pending: 1, processing: 0, completed: 1, failed: 0, canceled: 1 },
-      total: 3,
-      inFlight: 0,
+  describe('listing', () => {
+    it('filters by status and URL prefix', async () => {
+      receiver = await startReceiver((request) => ({ status: request.path.startsWith('/bad') ? 500 : 200 }))
+      app = await start({ POSTBACK_MAX_ATTEMPTS: '1' })
+      const good = await enqueue({ postbackUrl: receiver.url('/good/1'), payload: {} })
+      const bad = await enqueue({ postbackUrl: receiver.url('/bad/1'), payload: {} })
+      await settled(good, 'completed')
+      await settled(bad, 'failed')
+      const failed = (await app.api('/api/queue/postback?status=failed')).body
+      expect(failed.map((p: any) => p.id)).toEqual([bad])
+      const prefixed = (await app.api(`/api/queue/postback?postbackUrl=${encodeURIComponent(receiver.url('/good'))}`)).body
+      expect(prefixed.map((p: any) => p.id)).toEqual([good])
     })
-    expect(stats.oldestPendingAgeMs).toBeGreaterThanOrEqual(0)
+
+    it('filters by creation time', async () => {
+      app = await start()
+      const old = await enqueue({ postbackUrl: 'https://example.com/', payload: {}, delayMs: 60_000 })
+      await sleep(20)
+      const cut = new Date().toISOString()
+      await sleep(20)
+      const recent = await enqueue({ postbackUrl: 'https://example.com/', payload: {}, delayMs: 60_000 })
+      const after = (await app.api(`/api/queue/postback?createdFrom=${cut}`)).body.map((p: any) => p.id)
+      const before = (await app.api(`/api/queue/postback?createdTo=${cut}`)).body.map((p: any) => p.id)
+      expect(after).toEqual([recent])
+      expect(before).toEqual([old])
+    })
+
+    it('pages with a Link header until every postback was seen once', async () => {
+      app = await start()
+      const ids: string[] = []
+      for (let i = 0; i < 7; i++) ids.push(await enqueue({ postbackUrl: 'https://example.com/', payload: { i }, delayMs: 60_000 }))
+      const seen: string[] = []
+      let next: string | undefined = '/api/queue/postback?limit=3&status=pending'
+      for (let page = 0; next && page < 10; page++) {
+        const response = await app.api(next)
+        expect(Array.isArray(response.body)).toBe(true)
+        seen.push(...response.body.map((p: any) => p.id))
+        const link = response.headers.get('link')
+        next = link ? /^<([^>]+)>; rel="next"$/.exec(link)![1] : undefined
+        if (next) expect(next).toMatch(/limit=3/)
+      }
+      expect(seen).toEqual(ids.reverse())
+    })
+
+    it('refuses a cursor it did not hand out and a limit out of range', async () => {
+      app = await start()
+      const cursor = await app.api('/api/queue/postback?cursor=not-a-cursor')
+      expect(cursor.status).toBe(400)
+      expect(cursor.body.message).toMatch(/cursor/)
+      const limit = await app.api('/api/queue/postback?limit=1001')
+      expect(limit.status).toBe(400)
+      expect(limit.body.message).toMatch(/limit/)
+    })
+  })
+
+  describe('retry, cancel and stats', () => {
+    it('re-queues a failed postback with a fresh attempt budget', async () => {
+      let healthy = false
+      receiver = await startReceiver(() => ({ status: healthy ? 200 : 500 }))
+      app = await start({ POSTBACK_MAX_ATTEMPTS: '2', POSTBACK_BACKOFF_MS: '10' })
+      const id = await enqueue({ postbackUrl: receiver.url(), payload: {} })
+      await settled(id, 'failed')
+      healthy = true
+      const retried = await app.api(`/api/queue/postback/${id}/retry`, { method: 'POST' })
+      expect(retried.status).toBe(200)
+      expect(['pending', 'processing', 'completed']).toContain(retried.body.status)
+      const done = await settled(id, 'completed')
+      expect(done.attempts.map((a: any) => a.statusCode)).toEqual([500, 500, 200])
+      expect(done.retries).toBe(0)
+    })
+
+    it('answers 409 for retrying a pending postback and 404 for an unknown one', async () => {
+      app = await start()
+      const id = await enqueue({ postbackUrl: 'https://example.com/', payload: {}, delayMs: 60_000 })
+      const pending = await app.api(`/api/queue/postback/${id}/retry`, { method: 'POST' })
+      expect(pending.status).toBe(409)
+      expect(pending.body).toEqual({ error: 'CONFLICT', message: `Postback ${id} is pending and cannot be retried` })
+      expect((await app.api('/api/queue/postback/missing/retry', { method: 'POST' })).status).toBe(404)
+    })
+
+    it('re-queues every failed postback matching a filter and returns the count', async () => {
+      let healthy = false
+      receiver = await startReceiver(() => ({ status: healthy ? 200 : 500 }))
+      app = await start({ POSTBACK_MAX_ATTEMPTS: '1' })
+      const a = await enqueue({ postbackUrl: receiver.url('/a'), payload: {} })
+      const b = await enqueue({ postbackUrl: receiver.url('/a'), payload: {} })
+      const c = await enqueue({ postbackUrl: receiver.url('/c'), payload: {} })
+      for (const id of [a, b, c]) await settled(id, 'failed')
+      healthy = true
+      const response = await app.api('/api/queue/postback/retry', { body: { postbackUrl: receiver.url('/a') } })
+      expect(response.body).toEqual({ success: true, message: 'Postbacks re-queued', count: 2 })
+      await settled(a, 'completed')
+      await settled(b, 'completed')
+      expect((await statusOf(c)).status).toBe('failed')
+      const all = await app.api('/api/queue/postback/retry', { method: 'POST' })
+      expect(all.body.count).toBe(1)
+      await settled(c, 'completed')
+    })
+
+    it('cancels a pending postback so it is never delivered', async () => {
+      receiver = await startReceiver()
+      app = await start()
+      const id = await enqueue({ postbackUrl: receiver.url(), payload: {}, delayMs: 300 })
+      const canceled = await app.api(`/api/queue/postback/${id}`, { method: 'DELETE' })
+      expect(canceled.status).toBe(200)
+      expect(canceled.body).toMatchObject({ id, status: 'canceled', nextAttemptAt: null })
+      await sleep(600)
+      expect(receiver.requests).toHaveLength(0)
+      const again = await app.api(`/api/queue/postback/${id}`, { method: 'DELETE' })
+      expect(again.status).toBe(409)
+      expect((await app.api('/api/queue/postback/missing', { method: 'DELETE' })).status).toBe(404)
+    })
+
+    it('counts postbacks by status', async () => {
+      receiver = await startReceiver()
+      app = await start()
+      const done = await enqueue({ postbackUrl: receiver.url(), payload: {} })
+      await settled(done, 'completed')
+      await enqueue({ postbackUrl: receiver.url(), payload: {}, delayMs: 60_000 })
+      const canceled = await enqueue({ postbackUrl: receiver.url(), payload: {}, delayMs: 60_000 })
+      await app.api(`/api/queue/postback/${canceled}`, { method: 'DELETE' })
+      const stats = (await app.api('/api/queue/stats')).body
+      expect(stats).toMatchObject({
+        counts: { pending: 1, processing: 0, completed: 1, failed: 0, canceled: 1 },
+        total: 3,
+        inFlight: 0,
+      })
+      expect(stats.oldestPendingAgeMs).toBeGreaterThanOrEqual(0)
+    })
   })
 })

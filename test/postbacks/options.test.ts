@@ -1,6 +1,7 @@
 import type { Socket } from 'socket.io-client'
 import { afterEach, describe, expect, it } from 'vitest'
 import { startApp, type TestApp } from '../helpers/app.js'
+import { storesUnderTest } from '../helpers/redis.js'
 import { startReceiver, type Receiver } from '../helpers/receiver.js'
 import { connect, nextEvent } from '../helpers/sockets.js'
 import { sleep, waitFor } from '../helpers/wait.js'
@@ -19,167 +20,173 @@ const enqueue = (body: Record<string, unknown>, headers: Record<string, string> 
   app.api('/api/queue/postback', { body, headers })
 const statusOf = async (id: string) => (await app.api(`/api/queue/postback/${id}`)).body
 
-describe('idempotency', () => {
-  it('returns the first queueId for a repeated Idempotency-Key and delivers once', async () => {
-    receiver = await startReceiver()
-    app = await startApp()
-    const body = { postbackUrl: receiver.url(), payload: { order: 1 } }
-    const first = await enqueue(body, { 'idempotency-key': 'order-1' })
-    const again = await enqueue(body, { 'idempotency-key': 'order-1' })
-    expect(again.body.queueId).toBe(first.body.queueId)
-    expect(first.headers.get('idempotent-replayed')).toBeNull()
-    expect(again.headers.get('idempotent-replayed')).toBe('true')
-    const other = await enqueue(body, { 'idempotency-key': 'order-2' })
-    expect(other.body.queueId).not.toBe(first.body.queueId)
-    await receiver.waitForRequests(2)
-    await sleep(200)
-    expect(receiver.requests).toHaveLength(2)
-  })
+const stores = await storesUnderTest()
 
-  it('accepts the key as idempotencyKey in the body', async () => {
-    receiver = await startReceiver()
-    app = await startApp()
-    const body = { postbackUrl: receiver.url(), payload: {}, idempotencyKey: 'k-1' }
-    const first = await enqueue(body)
-    expect((await enqueue(body)).body.queueId).toBe(first.body.queueId)
-    expect((await enqueue({ ...body, idempotencyKey: undefined }, { 'idempotency-key': 'k-1' })).body.queueId).toBe(
-      first.body.queueId,
-    )
-  })
+describe.each(stores)('%s store', (store) => {
+  const start = (env: Record<string, string> = {}) => startApp({ STORE: store, ...env })
 
-  it('queues one postback when requests with the same key race', async () => {
-    receiver = await startReceiver()
-    app = await startApp()
-    const body = { postbackUrl: receiver.url(), payload: { race: true } }
-    const answers = await Promise.all(Array.from({ length: 25 }, () => enqueue(body, { 'idempotency-key': 'race' })))
-    expect(answers.every((a) => a.status === 200)).toBe(true)
-    expect(new Set(answers.map((a) => a.body.queueId)).size).toBe(1)
-    await receiver.waitForRequests(1)
-    await sleep(200)
-    expect(receiver.requests).toHaveLength(1)
-    const listed = (await app.api('/api/queue/postback')).body
-    expect(listed).toHaveLength(1)
-  })
+  describe('idempotency', () => {
+    it('returns the first queueId for a repeated Idempotency-Key and delivers once', async () => {
+      receiver = await startReceiver()
+      app = await start()
+      const body = { postbackUrl: receiver.url(), payload: { order: 1 } }
+      const first = await enqueue(body, { 'idempotency-key': 'order-1' })
+      const again = await enqueue(body, { 'idempotency-key': 'order-1' })
+      expect(again.body.queueId).toBe(first.body.queueId)
+      expect(first.headers.get('idempotent-replayed')).toBeNull()
+      expect(again.headers.get('idempotent-replayed')).toBe('true')
+      const other = await enqueue(body, { 'idempotency-key': 'order-2' })
+      expect(other.body.queueId).not.toBe(first.body.queueId)
+      await receiver.waitForRequests(2)
+      await sleep(200)
+      expect(receiver.requests).toHaveLength(2)
+    })
 
-  it('refuses a header and a body key that differ', async () => {
-    app = await startApp()
-    const response = await enqueue(
-      { postbackUrl: 'https://example.com/', payload: {}, idempotencyKey: 'a' },
-      { 'idempotency-key': 'b' },
-    )
-    expect(response.status).toBe(400)
-    expect(response.body.message).toMatch(/Idempotency-Key/)
-  })
-})
+    it('accepts the key as idempotencyKey in the body', async () => {
+      receiver = await startReceiver()
+      app = await start()
+      const body = { postbackUrl: receiver.url(), payload: {}, idempotencyKey: 'k-1' }
+      const first = await enqueue(body)
+      expect((await enqueue(body)).body.queueId).toBe(first.body.queueId)
+      expect((await enqueue({ ...body, idempotencyKey: undefined }, { 'idempotency-key': 'k-1' })).body.queueId).toBe(
+        first.body.queueId,
+      )
+    })
 
-describe('delay', () => {
-  it('holds the first attempt for delayMs', async () => {
-    receiver = await startReceiver()
-    app = await startApp()
-    const before = Date.now()
-    const { body } = await enqueue({ postbackUrl: receiver.url(), payload: {}, delayMs: 600 })
-    const pending = await statusOf(body.queueId)
-    expect(pending.status).toBe('pending')
-    expect(Date.parse(pending.nextAttemptAt) - before).toBeGreaterThanOrEqual(600)
-    await sleep(300)
-    expect(receiver.requests).toHaveLength(0)
-    const [request] = await receiver.waitForRequests(1)
-    expect(request!.receivedAt - before).toBeGreaterThanOrEqual(600)
-  })
+    it('queues one postback when requests with the same key race', async () => {
+      receiver = await startReceiver()
+      app = await start()
+      const body = { postbackUrl: receiver.url(), payload: { race: true } }
+      const answers = await Promise.all(Array.from({ length: 25 }, () => enqueue(body, { 'idempotency-key': 'race' })))
+      expect(answers.every((a) => a.status === 200)).toBe(true)
+      expect(new Set(answers.map((a) => a.body.queueId)).size).toBe(1)
+      await receiver.waitForRequests(1)
+      await sleep(200)
+      expect(receiver.requests).toHaveLength(1)
+      const listed = (await app.api('/api/queue/postback')).body
+      expect(listed).toHaveLength(1)
+    })
 
-  it('makes the first attempt at runAt', async () => {
-    receiver = await startReceiver()
-    app = await startApp()
-    const runAt = new Date(Date.now() + 500).toISOString()
-    const { body } = await enqueue({ postbackUrl: receiver.url(), payload: {}, runAt })
-    expect((await statusOf(body.queueId)).nextAttemptAt).toBe(runAt)
-    const [request] = await receiver.waitForRequests(1)
-    expect(request!.receivedAt).toBeGreaterThanOrEqual(Date.parse(runAt))
-  })
-
-  it('refuses delayMs with runAt, a negative delay and a runAt that is not a date', async () => {
-    app = await startApp()
-    const base = { postbackUrl: 'https://example.com/', payload: {} }
-    for (const [extra, field] of [
-      [{ delayMs: 10, runAt: new Date().toISOString() }, /delayMs or runAt/],
-      [{ delayMs: -1 }, /delayMs/],
-      [{ runAt: 'tomorrow' }, /runAt/],
-    ] as const) {
-      const response = await enqueue({ ...base, ...extra })
+    it('refuses a header and a body key that differ', async () => {
+      app = await start()
+      const response = await enqueue(
+        { postbackUrl: 'https://example.com/', payload: {}, idempotencyKey: 'a' },
+        { 'idempotency-key': 'b' },
+      )
       expect(response.status).toBe(400)
-      expect(response.body.message).toMatch(field)
+      expect(response.body.message).toMatch(/Idempotency-Key/)
+    })
+  })
+
+  describe('delay', () => {
+    it('holds the first attempt for delayMs', async () => {
+      receiver = await startReceiver()
+      app = await start()
+      const before = Date.now()
+      const { body } = await enqueue({ postbackUrl: receiver.url(), payload: {}, delayMs: 600 })
+      const pending = await statusOf(body.queueId)
+      expect(pending.status).toBe('pending')
+      expect(Date.parse(pending.nextAttemptAt) - before).toBeGreaterThanOrEqual(600)
+      await sleep(300)
+      expect(receiver.requests).toHaveLength(0)
+      const [request] = await receiver.waitForRequests(1)
+      expect(request!.receivedAt - before).toBeGreaterThanOrEqual(600)
+    })
+
+    it('makes the first attempt at runAt', async () => {
+      receiver = await startReceiver()
+      app = await start()
+      const runAt = new Date(Date.now() + 500).toISOString()
+      const { body } = await enqueue({ postbackUrl: receiver.url(), payload: {}, runAt })
+      expect((await statusOf(body.queueId)).nextAttemptAt).toBe(runAt)
+      const [request] = await receiver.waitForRequests(1)
+      expect(request!.receivedAt).toBeGreaterThanOrEqual(Date.parse(runAt))
+    })
+
+    it('refuses delayMs with runAt, a negative delay and a runAt that is not a date', async () => {
+      app = await start()
+      const base = { postbackUrl: 'https://example.com/', payload: {} }
+      for (const [extra, field] of [
+        [{ delayMs: 10, runAt: new Date().toISOString() }, /delayMs or runAt/],
+        [{ delayMs: -1 }, /delayMs/],
+        [{ runAt: 'tomorrow' }, /runAt/],
+      ] as const) {
+        const response = await enqueue({ ...base, ...extra })
+        expect(response.status).toBe(400)
+        expect(response.body.message).toMatch(field)
+      }
+    })
+  })
+
+  describe('per-postback limits', () => {
+    it('uses maxAttempts instead of POSTBACK_MAX_ATTEMPTS', async () => {
+      receiver = await startReceiver(() => ({ status: 500 }))
+      app = await start({ POSTBACK_MAX_ATTEMPTS: '2', POSTBACK_BACKOFF_MS: '10' })
+      const { body } = await enqueue({ postbackUrl: receiver.url(), payload: {}, maxAttempts: 4 })
+      const done = await waitFor(async () => {
+        const current = await statusOf(body.queueId)
+        return current.status === 'failed' && current
+      })
+      expect(done.attempts).toHaveLength(4)
+    })
+
+    it('uses timeoutMs instead of POSTBACK_TIMEOUT_MS', async () => {
+      receiver = await startReceiver(() => ({ hang: true }))
+      app = await start({ POSTBACK_TIMEOUT_MS: '5000', POSTBACK_MAX_ATTEMPTS: '1' })
+      const { body } = await enqueue({ postbackUrl: receiver.url(), payload: {}, timeoutMs: 150 })
+      const done = await waitFor(async () => {
+        const current = await statusOf(body.queueId)
+        return current.status === 'failed' && current
+      })
+      expect(done.lastError).toBe('Timed out after 150 ms')
+    })
+
+    it('refuses values over the server’s limits, naming the limit', async () => {
+      app = await start({ POSTBACK_MAX_ATTEMPTS_LIMIT: '5', POSTBACK_TIMEOUT_LIMIT_MS: '10000' })
+      const base = { postbackUrl: 'https://example.com/', payload: {} }
+      const attempts = await enqueue({ ...base, maxAttempts: 6 })
+      expect(attempts.status).toBe(400)
+      expect(attempts.body.message).toBe("maxAttempts must be at most 5 (the server's POSTBACK_MAX_ATTEMPTS_LIMIT)")
+      const timeout = await enqueue({ ...base, timeoutMs: 10_001 })
+      expect(timeout.status).toBe(400)
+      expect(timeout.body.message).toBe("timeoutMs must be at most 10000 (the server's POSTBACK_TIMEOUT_LIMIT_MS)")
+      expect((await enqueue({ ...base, maxAttempts: 5, timeoutMs: 10_000 })).status).toBe(200)
+    })
+  })
+
+  describe('notify over the socket', () => {
+    async function listener(query: Record<string, string>) {
+      const { socket } = await connect(app.url, query)
+      sockets.push(socket)
+      return socket
     }
-  })
-})
 
-describe('per-postback limits', () => {
-  it('uses maxAttempts instead of POSTBACK_MAX_ATTEMPTS', async () => {
-    receiver = await startReceiver(() => ({ status: 500 }))
-    app = await startApp({ POSTBACK_MAX_ATTEMPTS: '2', POSTBACK_BACKOFF_MS: '10' })
-    const { body } = await enqueue({ postbackUrl: receiver.url(), payload: {}, maxAttempts: 4 })
-    const done = await waitFor(async () => {
-      const current = await statusOf(body.queueId)
-      return current.status === 'failed' && current
+    it('dispatches postback.completed with the final status to the channel', async () => {
+      receiver = await startReceiver()
+      app = await start()
+      const socket = await listener({ channel: 'billing', userId: 'ops' })
+      const event = nextEvent(socket, 'postback.completed')
+      const { body } = await enqueue({ postbackUrl: receiver.url(), payload: {}, notify: { channel: 'billing' } })
+      const message = await event
+      expect(message).toMatchObject({ event: 'postback.completed', timestamp: expect.any(String) })
+      expect(message.data).toMatchObject({ id: body.queueId, status: 'completed', retries: 0 })
+      expect(message.data).toEqual(await statusOf(body.queueId))
     })
-    expect(done.attempts).toHaveLength(4)
-  })
 
-  it('uses timeoutMs instead of POSTBACK_TIMEOUT_MS', async () => {
-    receiver = await startReceiver(() => ({ hang: true }))
-    app = await startApp({ POSTBACK_TIMEOUT_MS: '5000', POSTBACK_MAX_ATTEMPTS: '1' })
-    const { body } = await enqueue({ postbackUrl: receiver.url(), payload: {}, timeoutMs: 150 })
-    const done = await waitFor(async () => {
-      const current = await statusOf(body.queueId)
-      return current.status === 'failed' && current
+    it('dispatches postback.failed to a user', async () => {
+      receiver = await startReceiver(() => ({ status: 410 }))
+      app = await start()
+      const socket = await listener({ userId: 'ana' })
+      const event = nextEvent(socket, 'postback.failed')
+      const { body } = await enqueue({ postbackUrl: receiver.url(), payload: {}, notify: { userId: 'ana' } })
+      expect((await event).data).toMatchObject({ id: body.queueId, status: 'failed', lastStatusCode: 410 })
     })
-    expect(done.lastError).toBe('Timed out after 150 ms')
-  })
 
-  it('refuses values over the server’s limits, naming the limit', async () => {
-    app = await startApp({ POSTBACK_MAX_ATTEMPTS_LIMIT: '5', POSTBACK_TIMEOUT_LIMIT_MS: '10000' })
-    const base = { postbackUrl: 'https://example.com/', payload: {} }
-    const attempts = await enqueue({ ...base, maxAttempts: 6 })
-    expect(attempts.status).toBe(400)
-    expect(attempts.body.message).toBe("maxAttempts must be at most 5 (the server's POSTBACK_MAX_ATTEMPTS_LIMIT)")
-    const timeout = await enqueue({ ...base, timeoutMs: 10_001 })
-    expect(timeout.status).toBe(400)
-    expect(timeout.body.message).toBe("timeoutMs must be at most 10000 (the server's POSTBACK_TIMEOUT_LIMIT_MS)")
-    expect((await enqueue({ ...base, maxAttempts: 5, timeoutMs: 10_000 })).status).toBe(200)
-  })
-})
-
-describe('notify over the socket', () => {
-  async function listener(query: Record<string, string>) {
-    const { socket } = await connect(app.url, query)
-    sockets.push(socket)
-    return socket
-  }
-
-  it('dispatches postback.completed with the final status to the channel', async () => {
-    receiver = await startReceiver()
-    app = await startApp()
-    const socket = await listener({ channel: 'billing', userId: 'ops' })
-    const event = nextEvent(socket, 'postback.completed')
-    const { body } = await enqueue({ postbackUrl: receiver.url(), payload: {}, notify: { channel: 'billing' } })
-    const message = await event
-    expect(message).toMatchObject({ event: 'postback.completed', timestamp: expect.any(String) })
-    expect(message.data).toMatchObject({ id: body.queueId, status: 'completed', retries: 0 })
-    expect(message.data).toEqual(await statusOf(body.queueId))
-  })
-
-  it('dispatches postback.failed to a user', async () => {
-    receiver = await startReceiver(() => ({ status: 410 }))
-    app = await startApp()
-    const socket = await listener({ userId: 'ana' })
-    const event = nextEvent(socket, 'postback.failed')
-    const { body } = await enqueue({ postbackUrl: receiver.url(), payload: {}, notify: { userId: 'ana' } })
-    expect((await event).data).toMatchObject({ id: body.queueId, status: 'failed', lastStatusCode: 410 })
-  })
-
-  it('refuses an empty notify target', async () => {
-    app = await startApp()
-    const response = await enqueue({ postbackUrl: 'https://example.com/', payload: {}, notify: {} })
-    expect(response.status).toBe(400)
-    expect(response.body.message).toMatch(/notify/)
+    it('refuses an empty notify target', async () => {
+      app = await start()
+      const response = await enqueue({ postbackUrl: 'https://example.com/', payload: {}, notify: {} })
+      expect(response.status).toBe(400)
+      expect(response.body.message).toMatch(/notify/)
+    })
   })
 })

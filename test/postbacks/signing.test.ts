@@ -1,6 +1,7 @@
 import { Webhook } from 'standardwebhooks'
 import { afterEach, describe, expect, it } from 'vitest'
 import { startApp, type TestApp } from '../helpers/app.js'
+import { storesUnderTest } from '../helpers/redis.js'
 import { startReceiver, type Receiver, type ReceivedRequest } from '../helpers/receiver.js'
 
 const SECRET = 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw'
@@ -18,55 +19,61 @@ const signatureHeaders = (request: ReceivedRequest) => ({
   'webhook-signature': String(request.headers['webhook-signature']),
 })
 
-describe('Standard Webhooks signing', () => {
-  it('signs every delivery so the standardwebhooks verifier accepts it', async () => {
-    receiver = await startReceiver()
-    app = await startApp({ POSTBACK_SIGNING_SECRET: SECRET })
-    const { body } = await app.api('/api/queue/postback', {
-      body: { postbackUrl: receiver.url(), payload: { event: 'invoice.paid', amount: 42, note: 'ção ✓' } },
+const stores = await storesUnderTest()
+
+describe.each(stores)('%s store', (store) => {
+  const start = (env: Record<string, string> = {}) => startApp({ STORE: store, ...env })
+
+  describe('Standard Webhooks signing', () => {
+    it('signs every delivery so the standardwebhooks verifier accepts it', async () => {
+      receiver = await startReceiver()
+      app = await start({ POSTBACK_SIGNING_SECRET: SECRET })
+      const { body } = await app.api('/api/queue/postback', {
+        body: { postbackUrl: receiver.url(), payload: { event: 'invoice.paid', amount: 42, note: 'ção ✓' } },
+      })
+      const [request] = await receiver.waitForRequests(1)
+      const headers = signatureHeaders(request!)
+      expect(headers['webhook-id']).toBe(body.queueId)
+      expect(headers['webhook-signature']).toMatch(/^v1,[A-Za-z0-9+/]+=*$/)
+      expect(Math.abs(Number(headers['webhook-timestamp']) - Date.now() / 1000)).toBeLessThan(5)
+      expect(new Webhook(SECRET).verify(request!.body, headers)).toEqual({ event: 'invoice.paid', amount: 42, note: 'ção ✓' })
     })
-    const [request] = await receiver.waitForRequests(1)
-    const headers = signatureHeaders(request!)
-    expect(headers['webhook-id']).toBe(body.queueId)
-    expect(headers['webhook-signature']).toMatch(/^v1,[A-Za-z0-9+/]+=*$/)
-    expect(Math.abs(Number(headers['webhook-timestamp']) - Date.now() / 1000)).toBeLessThan(5)
-    expect(new Webhook(SECRET).verify(request!.body, headers)).toEqual({ event: 'invoice.paid', amount: 42, note: 'ção ✓' })
-  })
 
-  it('produces signatures that fail for a tampered body or another secret', async () => {
-    receiver = await startReceiver()
-    app = await startApp({ POSTBACK_SIGNING_SECRET: SECRET })
-    await app.api('/api/queue/postback', { body: { postbackUrl: receiver.url(), payload: { amount: 42 } } })
-    const [request] = await receiver.waitForRequests(1)
-    const headers = signatureHeaders(request!)
-    expect(() => new Webhook(SECRET).verify(request!.body.replace('42', '43'), headers)).toThrow()
-    expect(() => new Webhook('whsec_' + Buffer.from('another secret').toString('base64')).verify(request!.body, headers)).toThrow()
-  })
+    it('produces signatures that fail for a tampered body or another secret', async () => {
+      receiver = await startReceiver()
+      app = await start({ POSTBACK_SIGNING_SECRET: SECRET })
+      await app.api('/api/queue/postback', { body: { postbackUrl: receiver.url(), payload: { amount: 42 } } })
+      const [request] = await receiver.waitForRequests(1)
+      const headers = signatureHeaders(request!)
+      expect(() => new Webhook(SECRET).verify(request!.body.replace('42', '43'), headers)).toThrow()
+      expect(() => new Webhook('whsec_' + Buffer.from('another secret').toString('base64')).verify(request!.body, headers)).toThrow()
+    })
 
-  it('signs each retry afresh with the same webhook-id', async () => {
-    receiver = await startReceiver((_request, index) => ({ status: index === 0 ? 500 : 200 }))
-    app = await startApp({ POSTBACK_SIGNING_SECRET: SECRET })
-    await app.api('/api/queue/postback', { body: { postbackUrl: receiver.url(), payload: { n: 1 } } })
-    const requests = await receiver.waitForRequests(2)
-    for (const request of requests) expect(() => new Webhook(SECRET).verify(request.body, signatureHeaders(request))).not.toThrow()
-    expect(requests[0]!.headers['webhook-id']).toBe(requests[1]!.headers['webhook-id'])
-  })
+    it('signs each retry afresh with the same webhook-id', async () => {
+      receiver = await startReceiver((_request, index) => ({ status: index === 0 ? 500 : 200 }))
+      app = await start({ POSTBACK_SIGNING_SECRET: SECRET })
+      await app.api('/api/queue/postback', { body: { postbackUrl: receiver.url(), payload: { n: 1 } } })
+      const requests = await receiver.waitForRequests(2)
+      for (const request of requests) expect(() => new Webhook(SECRET).verify(request.body, signatureHeaders(request))).not.toThrow()
+      expect(requests[0]!.headers['webhook-id']).toBe(requests[1]!.headers['webhook-id'])
+    })
 
-  it('signs a GET over an empty body', async () => {
-    receiver = await startReceiver()
-    app = await startApp({ POSTBACK_SIGNING_SECRET: SECRET })
-    await app.api('/api/queue/postback', { body: { postbackUrl: receiver.url(), method: 'GET', payload: { a: 'b' } } })
-    const [request] = await receiver.waitForRequests(1)
-    expect(() => new Webhook(SECRET).verify('', signatureHeaders(request!))).not.toThrow()
-  })
+    it('signs a GET over an empty body', async () => {
+      receiver = await startReceiver()
+      app = await start({ POSTBACK_SIGNING_SECRET: SECRET })
+      await app.api('/api/queue/postback', { body: { postbackUrl: receiver.url(), method: 'GET', payload: { a: 'b' } } })
+      const [request] = await receiver.waitForRequests(1)
+      expect(() => new Webhook(SECRET).verify('', signatureHeaders(request!))).not.toThrow()
+    })
 
-  it('sends no signature headers without a secret', async () => {
-    receiver = await startReceiver()
-    app = await startApp()
-    await app.api('/api/queue/postback', { body: { postbackUrl: receiver.url(), payload: {} } })
-    const [request] = await receiver.waitForRequests(1)
-    expect(request!.headers['webhook-id']).toBeDefined()
-    expect(request!.headers['webhook-signature']).toBeUndefined()
-    expect(request!.headers['webhook-timestamp']).toBeUndefined()
+    it('sends no signature headers without a secret', async () => {
+      receiver = await startReceiver()
+      app = await start()
+      await app.api('/api/queue/postback', { body: { postbackUrl: receiver.url(), payload: {} } })
+      const [request] = await receiver.waitForRequests(1)
+      expect(request!.headers['webhook-id']).toBeDefined()
+      expect(request!.headers['webhook-signature']).toBeUndefined()
+      expect(request!.headers['webhook-timestamp']).toBeUndefined()
+    })
   })
 })

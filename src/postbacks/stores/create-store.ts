@@ -1,5 +1,6 @@
 // Picks the store driver that STORE names.
 import type { Config } from '../../config.js'
+import { createRedisStore } from './redis/redis-store.js'
 import { createSqliteStore } from './sqlite/sqlite-store.js'
 import type { PostbackStore } from './store.js'
 
@@ -8,6 +9,11 @@ export async function createStore(config: Config): Promise<PostbackStore> {
     case 'sqlite':
       return createSqliteStore({ dataDir: config.DATA_DIR, retentionMs: config.POSTBACK_RETENTION_MS })
     case 'redis':
-      throw new Error('STORE=redis is not available in this version')
+      return createRedisStore({
+        url: config.REDIS_URL,
+        prefix: config.REDIS_PREFIX,
+        retentionMs: config.POSTBACK_RETENTION_MS,
+        lockMs: config.POSTBACK_LOCK_MS,
+      })
   }
 }

@@ -1,0 +1,137 @@
+// Two instances on one Redis behave as one service.
+import type { Socket } from 'socket.io-client'
+import { afterEach, describe, expect, it } from 'vitest'
+import { TOKEN, request, startApp, tempDir, type TestApp } from '../helpers/app.js'
+import { startReceiver, type Receiver } from '../helpers/receiver.js'
+import { REDIS_URL, deleteKeys, storesUnderTest, uniquePrefix } from '../helpers/redis.js'
+import { spawnServer, type ServerProcess } from '../helpers/server-process.js'
+import { connect, nextEvent, recordEvents } from '../helpers/sockets.js'
+import { sleep, waitFor } from '../helpers/wait.js'
+
+const cleanup: (() => Promise<unknown> | unknown)[] = []
+afterEach(async () => {
+  for (const step of cleanup.splice(0).reverse()) await step()
+})
+
+async function cluster(env: Record<string, string> = {}): Promise<[TestApp, TestApp, string]> {
+  const prefix = uniquePrefix()
+  cleanup.push(() => deleteKeys(prefix))
+  const shared = { STORE: 'redis', REDIS_PREFIX: prefix, ...env }
+  const a = await startApp(shared)
+  cleanup.push(() => a.close())
+  const b = await startApp(shared)
+  cleanup.push(() => b.close())
+  return [a, b, prefix]
+}
+
+async function receiver(...args: Parameters<typeof startReceiver>): Promise<Receiver> {
+  const started = await startReceiver(...args)
+  cleanup.push(() => started.close())
+  return started
+}
+
+async function socketOn(app: TestApp, query: Record<string, string>): Promise<Socket> {
+  const { socket } = await connect(app.url, query)
+  cleanup.push(() => socket.close())
+  return socket
+}
+
+const clusterable = (await storesUnderTest()).includes('redis')
+
+describe.runIf(clusterable)('two instances on one Redis', () => {
+  it('reads on B a postback queued on A, with the same status, list and stats', async () => {
+    const [a, b] = await cluster()
+    const target = await receiver()
+    const { body } = await a.api('/api/queue/postback', { body: { postbackUrl: target.url(), payload: { x: 1 } } })
+    await target.waitForRequests(1)
+    const done = await waitFor(async () => {
+      const postback = (await b.api(`/api/queue/postback/${body.queueId}`)).body
+      return postback.status === 'completed' && postback
+    })
+    expect(done).toEqual((await a.api(`/api/queue/postback/${body.queueId}`)).body)
+    expect((await b.api('/api/queue/postback')).body.map((p: any) => p.id)).toEqual([body.queueId])
+    expect((await b.api('/api/queue/stats')).body.counts.completed).toBe(1)
+  })
+
+  it('delivers each postback once, whichever instance takes it', async () => {
+    const [a, b] = await cluster({ POSTBACK_CONCURRENCY: '4' })
+    const target = await receiver(() => ({ status: 200, delayMs: 20 }))
+    const ids: string[] = []
+    for (let i = 0; i < 40; i++) {
+      const via = i % 2 ? a : b
+      ids.push((await via.api('/api/queue/postback', { body: { postbackUrl: target.url(), payload: { i } } })).body.queueId)
+    }
+    await target.waitForRequests(40)
+    await sleep(300)
+    const delivered = target.requests.map((r) => String(r.headers['webhook-id']))
+    expect(delivered.sort()).toEqual([...ids].sort())
+  })
+
+  it('reaches a socket on B with a dispatch made on A, counting sockets on both', async () => {
+    const [a, b] = await cluster()
+    const onA = await socketOn(a, { channel: 'room', userId: 'ana' })
+    const onB = await socketOn(b, { channel: 'room', userId: 'bia' })
+    const elsewhere = recordEvents(await socketOn(b, { channel: 'other', userId: 'ana' }))
+    const arrivals = [nextEvent(onA, 'news'), nextEvent(onB, 'news')]
+    const response = await a.api('/api/socket/dispatch', { body: { channel: 'room', event: 'news', data: { n: 1 } } })
+    expect(response.body.dispatchedCount).toBe(2)
+    for (const message of await Promise.all(arrivals)) expect(message).toMatchObject({ event: 'news', data: { n: 1 } })
+
+    const toUser = nextEvent(onA, 'dm')
+    const userDispatch = await b.api('/api/socket/dispatch', { body: { userId: 'ana', event: 'dm', data: 'hi' } })
+    expect(userDispatch.body.dispatchedCount).toBe(2)
+    await toUser
+    await waitFor(() => elsewhere.some((e) => e.name === 'dm'))
+
+    const pair = await b.api('/api/socket/dispatch', { body: { channel: 'room', userId: 'ana', event: 'only-ana' } })
+    expect(pair.body.dispatchedCount).toBe(1)
+  })
+
+  it('lists and counts the connections of the whole cluster on either instance', async () => {
+    const [a, b] = await cluster()
+    await socketOn(a, { channel: 'lobby', userId: 'u1' })
+    await socketOn(b, { channel: 'lobby', userId: 'u1' })
+    await socketOn(b, { channel: 'lobby', userId: 'u2' })
+    for (const app of [a, b]) {
+      const stats = (await app.api('/api/socket/sockets/stats')).body
+      expect(stats.totalConnections).toBe(3)
+      expect(stats.connections.map((c: any) => c.userId).sort()).toEqual(['u1', 'u1', 'u2'])
+      const channel = (await app.api('/api/socket/sockets/channel/lobby/stats')).body
+      expect(channel).toEqual({ channel: 'lobby', userCount: 2, socketCount: 3 })
+    }
+  })
+
+  it('hands a postback to B when A is killed in the middle of delivering it', async () => {
+    const prefix = uniquePrefix()
+    cleanup.push(() => deleteKeys(prefix))
+    const target = await receiver((_request, index) => (index === 0 ? { hang: true } : { status: 200 }))
+    const dir = await tempDir('qsp-cluster-')
+    const env = {
+      API_TOKEN: TOKEN,
+      NODE_ENV: 'production',
+      HOST: '127.0.0.1',
+      PORT: '0',
+      STORE: 'redis',
+      REDIS_URL,
+      REDIS_PREFIX: prefix,
+      POSTBACK_ALLOW_PRIVATE_NETWORKS: 'true',
+      POSTBACK_LOCK_MS: '1000',
+    }
+    const first: ServerProcess = spawnServer(dir, env)
+    cleanup.push(() => first.child.kill('SIGKILL'))
+    const firstUrl = await first.listening()
+    const { body } = await request(firstUrl, '/api/queue/postback', { body: { postbackUrl: target.url(), payload: {} } })
+    await target.waitForRequests(1)
+
+    const b = await startApp({ STORE: 'redis', REDIS_PREFIX: prefix, POSTBACK_LOCK_MS: '1000' })
+    cleanup.push(() => b.close())
+    first.child.kill('SIGKILL')
+    const [, second] = await target.waitForRequests(2, 15_000)
+    expect(second!.headers['webhook-id']).toBe(body.queueId)
+    const done = await waitFor(async () => {
+      const postback = (await b.api(`/api/queue/postback/${body.queueId}`)).body
+      return postback.status === 'completed' && postback
+    })
+    expect(done.attempts).toHaveLength(1)
+  })
+})

@@ -1,0 +1,106 @@
+// Redis stops and comes back during traffic: the service says so honestly and loses nothing.
+import { spawn, type ChildProcess } from 'node:child_process'
+import { rm } from 'node:fs/promises'
+import { createServer } from 'node:net'
+import { afterEach, describe, expect, it } from 'vitest'
+import { request, startApp, tempDir, type TestApp } from '../helpers/app.js'
+import { startReceiver, type Receiver } from '../helpers/receiver.js'
+import { storesUnderTest } from '../helpers/redis.js'
+import { sleep, waitFor } from '../helpers/wait.js'
+
+const cleanup: (() => Promise<unknown> | unknown)[] = []
+afterEach(async () => {
+  for (const step of cleanup.splice(0).reverse()) await step()
+})
+
+async function freePort(): Promise<number> {
+  const server = createServer()
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+  const { port } = server.address() as { port: number }
+  await new Promise((resolve) => server.close(resolve))
+  return port
+}
+
+/** A Redis of the test's own, persisting every write (appendfsync always) in `dir`. */
+function startRedis(port: number, dir: string): Promise<ChildProcess> {
+  const child = spawn(
+    'redis-server',
+    ['--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--appendonly', 'yes', '--appendfsync', 'always', '--save', ''],
+    { stdio: 'ignore' },
+  )
+  return waitFor(
+    () =>
+      new Promise<ChildProcess | false>((resolve) => {
+        const probe = spawn('redis-cli', ['-p', String(port), 'ping'], { stdio: ['ignore', 'pipe', 'ignore'] })
+        let out = ''
+        probe.stdout!.on('data', (chunk: Buffer) => (out += chunk.toString()))
+        probe.on('exit', () => resolve(out.trim() === 'PONG' && child))
+      }),
+    { timeoutMs: 10_000, what: 'redis-server to answer' },
+  )
+}
+
+function stop(child: ChildProcess): Promise<void> {
+  return new Promise((resolve) => {
+    if (child.exitCode !== null) return resolve()
+    child.once('exit', () => resolve())
+    child.kill('SIGKILL')
+  })
+}
+
+const clusterable = (await storesUnderTest()).includes('redis')
+
+describe.runIf(clusterable)('Redis going away', () => {
+  it('answers 503 and degraded health while Redis is down, then resumes and delivers everything answered 200', async () => {
+    const dir = await tempDir('qsp-redis-')
+    cleanup.push(() => rm(dir, { recursive: true, force: true }))
+    const port = await freePort()
+    let redis = await startRedis(port, dir)
+    cleanup.push(() => stop(redis))
+    const target: Receiver = await startReceiver()
+    cleanup.push(() => target.close())
+    const app: TestApp = await startApp({ STORE: 'redis', REDIS_URL: `redis://127.0.0.1:${port}`, REDIS_PREFIX: 'outage' })
+    cleanup.push(() => app.close())
+
+    const accepted: string[] = []
+    const statuses = new Map<number, number>()
+    let sending = true
+    const traffic = (async () => {
+      for (let i = 0; sending && i < 5000; i++) {
+        const response = await app.api('/api/queue/postback', { body: { postbackUrl: target.url(), payload: { i } } })
+        statuses.set(response.status, (statuses.get(response.status) ?? 0) + 1)
+        if (response.status === 200) accepted.push(response.body.queueId)
+        else expect(response.body).toEqual({ error: 'STORE_UNAVAILABLE', message: expect.any(String) })
+        await sleep(5)
+      }
+    })()
+
+    await waitFor(() => accepted.length >= 20, { what: 'traffic to start' })
+    await stop(redis)
+    const down = await waitFor(async () => {
+      const health = await request(app.url, '/health', { token: null })
+      return health.status === 503 && health
+    })
+    expect(down.body.status).toBe('degraded')
+    const dispatch = await app.api('/api/socket/dispatch', { body: { channel: 'c', event: 'e' } })
+    expect(dispatch.status).toBe(503)
+    await waitFor(() => (statuses.get(503) ?? 0) >= 5, { what: 'enqueues to be refused' })
+
+    redis = await startRedis(port, dir)
+    await waitFor(async () => (await request(app.url, '/health', { token: null })).status === 200, {
+      timeoutMs: 15_000,
+      what: 'health to recover',
+    })
+    const before = accepted.length
+    await waitFor(() => accepted.length >= before + 20, { what: 'enqueues to succeed again' })
+    sending = false
+    await traffic
+
+    expect([...statuses.keys()].sort()).toEqual([200, 503])
+    const delivered = () => new Set(target.requests.map((r) => String(r.headers['webhook-id'])))
+    await waitFor(() => accepted.every((id) => delivered().has(id)), {
+      timeoutMs: 30_000,
+      what: 'every accepted postback to be delivered',
+    })
+  })
+})
