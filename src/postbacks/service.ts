@@ -3,6 +3,7 @@ import { ConflictError, NotFoundError } from '../errors.js'
 import type { AttemptResult, HttpClient } from './delivery/http-client.js'
 import { buildRequest } from './delivery/request.js'
 import type { Signer } from './delivery/signing.js'
+import { DestinationLimiter, signalOf, type DestinationStats } from './destination-limiter.js'
 import { newPostback, type PostbackRules } from './new-postback.js'
 import { decideOutcome } from './retry-policy.js'
 import type { EnqueueBody, ListQueryInput, RetryFilter } from './schemas.js'
@@ -15,7 +16,9 @@ export interface PostbackServiceOptions {
   rules: PostbackRules
   userAgent: string
   backoffMs: number
+  /** deliveries in flight at once, and per destination */
   concurrency: number
+  hostConcurrency: number
   sign?: Signer
   /** A postback that asked to be announced reached completed or failed. */
   notify?: (target: Notify, postback: PostbackView) => void
@@ -27,25 +30,29 @@ export interface QueueStats {
   total: number
   oldestPendingAgeMs: number | null
   inFlight: number
+  /** destinations that are busy, held back or failing, on this instance */
+  hosts: DestinationStats[]
 }
 
 export type PostbackService = ReturnType<typeof createPostbackService>
 
 export function createPostbackService(options: PostbackServiceOptions) {
   const { store } = options
+  const limiter = new DestinationLimiter(options.hostConcurrency)
   let inFlight = 0
 
   async function process(delivery: DueDelivery, shutdown: AbortSignal): Promise<AttemptOutcome> {
     inFlight++
+    limiter.acquire(delivery.destination)
     let result: AttemptResult
     try {
       const request = buildRequest(delivery, options.userAgent, options.sign)
       result = await options.http.send(request, delivery, shutdown)
     } catch (error) {
       result = { startedAt: Date.now(), durationMs: 0, error: error instanceof Error ? error.message : String(error) }
-    } finally {
-      inFlight--
     }
+    inFlight--
+    limiter.release(delivery.destination, signalOf(result))
     return decideOutcome(result, delivery.attemptsMade + 1, delivery.maxAttempts, { backoffMs: options.backoffMs })
   }
 
@@ -93,6 +100,7 @@ export function createPostbackService(options: PostbackServiceOptions) {
         total: Object.values(byStatus).reduce((a, b) => a + b, 0),
         oldestPendingAgeMs: oldestPendingAt === null ? null : Math.max(0, Date.now() - oldestPendingAt),
         inFlight,
+        hosts: limiter.snapshot(),
       }
     },
 
@@ -100,6 +108,8 @@ export function createPostbackService(options: PostbackServiceOptions) {
     start(): void {
       store.consume({
         concurrency: options.concurrency,
+        slotsFor: (destination) => limiter.slotsFor(destination),
+        turnAway: (destination) => limiter.turnAway(destination),
         process,
         onFinished: (postback, delivery) => {
           if (delivery.notify) options.notify?.(delivery.notify, postback)

@@ -33,6 +33,15 @@ const StatsSchema = Type.Object(
       description: 'age of the oldest pending postback',
     }),
     inFlight: Type.Integer({ minimum: 0, description: 'deliveries under way on this instance' }),
+    hosts: Type.Array(
+      Type.Object({
+        destination: Type.String({ examples: ['https://example.com:443'] }),
+        inFlight: Type.Integer({ minimum: 0 }),
+        limit: Type.Integer({ minimum: 1, description: 'slots it may use now (POSTBACK_HOST_CONCURRENCY at most)' }),
+        failureRate: Type.Number({ minimum: 0, maximum: 1, description: 'share of its last 20 attempts that failed' }),
+      }),
+      { description: 'destinations that are busy, held back or failing, on this instance' },
+    ),
   },
   { title: 'QueueStats' },
 )

@@ -16,6 +16,8 @@ export interface AttemptResult {
   retryAfterMs?: number
   /** the failure can never turn into a success by retrying (a blocked destination) */
   permanent?: boolean
+  /** the attempt ran out of time */
+  timedOut?: boolean
 }
 
 export interface DeliveryRequest {
@@ -88,7 +90,7 @@ export function createHttpClient(options: HttpClientOptions): HttpClient {
       return {
         startedAt,
         durationMs: Date.now() - startedAt,
-        error: timeout.aborted ? `Timed out after ${delivery.timeoutMs} ms` : describeError(error),
+        ...(timeout.aborted ? { error: `Timed out after ${delivery.timeoutMs} ms`, timedOut: true } : { error: describeError(error) }),
         ...(isPermanent(error) ? { permanent: true } : {}),
       }
     }

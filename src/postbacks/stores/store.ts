@@ -41,7 +41,12 @@ export interface QueueCounts {
 }
 
 export interface Worker {
+  /** deliveries in flight at once on this instance */
   concurrency: number
+  /** How many more deliveries to this destination may start now (fair delivery). */
+  slotsFor(destination: string): number
+  /** How long to set aside a postback whose destination has no slot (queue-backed stores). */
+  turnAway(destination: string): number
   /** Delivers one attempt; resolves with the decision. The signal aborts when the store closes. */
   process(delivery: DueDelivery, signal: AbortSignal): Promise<AttemptOutcome>
   /** Called once a postback reaches completed or failed, with the delivery that ended it. */

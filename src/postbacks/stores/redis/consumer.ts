@@ -5,6 +5,7 @@ import { DelayedError, UnrecoverableError, Worker as BullWorker, type Job } from
 import { Redis } from 'ioredis'
 import type { AttemptOutcome, DueDelivery, PostbackView } from '../../types.js'
 import type { Worker } from '../store.js'
+import type { JobData } from './job-queue.js'
 import { QUEUE_NAME } from './keys.js'
 
 export interface ConsumerHooks {
@@ -34,8 +35,10 @@ class RetryLater extends Error {
 
 export function startConsumer(worker: Worker, hooks: ConsumerHooks, options: ConsumerOptions) {
   const shutdown = new AbortController()
+  /** per destination: jobs that passed the slot check and are being claimed */
+  const starting = new Map<string, number>()
 
-  async function processJob(job: Job, token?: string): Promise<unknown> {
+  async function processJob(job: Job<JobData>, token?: string): Promise<unknown> {
     try {
       return await deliver(job, token)
     } catch (error) {
@@ -48,9 +51,25 @@ export function startConsumer(worker: Worker, hooks: ConsumerHooks, options: Con
     }
   }
 
-  async function deliver(job: Job, token?: string): Promise<unknown> {
+  async function deliver(job: Job<JobData>, token?: string): Promise<unknown> {
     const id = job.id!
-    const delivery = await hooks.start(id)
+    const { destination } = job.data
+    if (worker.slotsFor(destination) - (starting.get(destination) ?? 0) <= 0) {
+      // Fair delivery: this destination is at its cap here; set the postback aside briefly
+      // rather than let it hold a slot that another destination could use.
+      await job.moveToDelayed(Date.now() + worker.turnAway(destination), token)
+      throw new DelayedError()
+    }
+    // The slot is taken once the attempt starts; until then it is held here.
+    starting.set(destination, (starting.get(destination) ?? 0) + 1)
+    let delivery
+    try {
+      delivery = await hooks.start(id)
+    } finally {
+      const left = starting.get(destination)! - 1
+      if (left === 0) starting.delete(destination)
+      else starting.set(destination, left)
+    }
     if (!delivery) return { skipped: true }
     const outcome = await worker.process(delivery, shutdown.signal)
     if (shutdown.signal.aborted) {

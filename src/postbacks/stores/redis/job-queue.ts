@@ -13,12 +13,24 @@ export interface JobQueueOptions {
 
 export type JobQueue = ReturnType<typeof createJobQueue>
 
+/** What a job carries: enough to schedule it and to judge its destination's slots before claiming. */
+export interface ScheduledPostback {
+  id: string
+  runAt: number
+  maxAttempts: number
+  destination: string
+}
+
+export interface JobData {
+  destination: string
+}
+
 export function createJobQueue({ connection, prefix, retentionMs }: JobQueueOptions) {
   const queue = new Queue(QUEUE_NAME, { connection, prefix })
   queue.on('error', () => undefined) // connection trouble: each call reports it to its caller
   const keep = { age: Math.max(1, Math.ceil(retentionMs / 1000)) }
 
-  const options = (id: string, runAt: number, maxAttempts: number): JobsOptions => ({
+  const options = ({ id, runAt, maxAttempts }: ScheduledPostback): JobsOptions => ({
     jobId: id,
     delay: Math.max(0, runAt - Date.now()),
     attempts: maxAttempts,
@@ -29,14 +41,15 @@ export function createJobQueue({ connection, prefix, retentionMs }: JobQueueOpti
 
   return {
     /** Schedules a new postback. Adding an id that BullMQ already holds does nothing. */
-    async add(id: string, runAt: number, maxAttempts: number): Promise<void> {
-      await queue.add(QUEUE_NAME, {}, options(id, runAt, maxAttempts))
+    async add(postback: ScheduledPostback): Promise<void> {
+      const data: JobData = { destination: postback.destination }
+      await queue.add(QUEUE_NAME, data, options(postback))
     },
 
     /** Makes sure a postback that is pending again has a job waiting for it. */
-    async ensure(id: string, runAt: number, maxAttempts: number): Promise<void> {
-      const job = await queue.getJob(id)
-      if (!job) return this.add(id, runAt, maxAttempts)
+    async ensure(postback: ScheduledPostback): Promise<void> {
+      const job = await queue.getJob(postback.id)
+      if (!job) return this.add(postback)
       const state = await job.getState()
       if (state === 'completed' || state === 'failed') {
         await job.retry(state, { resetAttemptsMade: true, resetAttemptsStarted: true })

@@ -93,9 +93,10 @@ export async function createRedisStore(options: RedisStoreOptions): Promise<Post
     return change(id, answer)
   }
 
-  async function confirm(id: string, runAt: number, maxAttempts?: number): Promise<void> {
-    const attempts = maxAttempts ?? Number(await redis.hget(keys.postback(id), 'max_attempts'))
-    await jobs.ensure(id, runAt, attempts)
+  /** Gives a pending postback its BullMQ job, then drops it from the unconfirmed set. */
+  async function confirm(id: string, runAt: number): Promise<void> {
+    const [maxAttempts, destination] = await redis.hmget(keys.postback(id), 'max_attempts', 'dest')
+    await jobs.ensure({ id, runAt, maxAttempts: Number(maxAttempts), destination: destination ?? '' })
     await redis.zrem(keys.unconfirmed, id)
   }
 
@@ -164,7 +165,7 @@ export async function createRedisStore(options: RedisStoreOptions): Promise<Post
           ...hashFields(postback),
         )
         if (created !== 1) return { id, created: false }
-        await jobs.add(id, postback.runAt, postback.maxAttempts)
+        await jobs.add({ id, runAt: postback.runAt, maxAttempts: postback.maxAttempts, destination: postback.destination })
         redis.zrem(keys.unconfirmed, id).catch(() => undefined) // the sweeper copes if this is lost
         return { id, created: true }
       }),

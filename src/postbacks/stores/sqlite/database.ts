@@ -29,6 +29,9 @@ const MIGRATIONS: string[] = [
    CREATE INDEX postbacks_due ON postbacks(next_attempt_at) WHERE status = 'pending';
    CREATE INDEX postbacks_finished ON postbacks(finished_at) WHERE finished_at IS NOT NULL;
    CREATE INDEX postbacks_status ON postbacks(status, seq);`,
+  // Fair delivery claims destination by destination.
+  `DROP INDEX postbacks_due;
+   CREATE INDEX postbacks_destination_due ON postbacks(destination, next_attempt_at) WHERE status = 'pending';`,
 ]
 
 export class DataDirInUseError extends Error {

@@ -32,8 +32,10 @@ export function createSqliteStore(options: SqliteStoreOptions): PostbackStore {
   sql.recover.run({ now: Date.now() })
 
   const source: DueSource = {
-    claimDue: (now, limit) => (sql.claim.all({ now, limit }) as DueRow[]).map(toDue),
-    nextDueAt: () => (sql.nextDue.get() as { at: number | null }).at,
+    claimDue: (destination, now, limit) => (sql.claim.all({ destination, now, limit }) as DueRow[]).map(toDue),
+    nextDueFor: (destination) => (sql.nextDueFor.get(destination) as { at: number | null }).at,
+    nextDueByDestination: () =>
+      new Map((sql.nextDueByDestination.all() as { destination: string; at: number }[]).map((r) => [r.destination, r.at])),
     settle: (id, outcome, now) => {
       const row = sql.settle.get(settleParams(id, outcome, now)) as ViewRow | undefined
       return row && toView(row)
@@ -60,7 +62,7 @@ export function createSqliteStore(options: SqliteStoreOptions): PostbackStore {
     async add(postback: NewPostback): Promise<AddResult> {
       const inserted = sql.insert.run(insertParams(postback))
       if (inserted.changes === 1) {
-        scheduler?.notifyDue(postback.runAt)
+        scheduler?.notifyDue(postback.destination, postback.runAt)
         return { id: postback.id, created: true }
       }
       const first = sql.byIdempotencyKey.get(postback.idempotencyKey) as { id: string }
@@ -88,9 +90,9 @@ export function createSqliteStore(options: SqliteStoreOptions): PostbackStore {
     },
 
     async retry(id: string, now: number): Promise<ChangeResult> {
-      const result = change(id, sql.retry.get({ id, now }) as ViewRow | undefined)
-      if (result.ok) scheduler?.notifyDue(now)
-      return result
+      const row = sql.retry.get({ id, now }) as (ViewRow & { destination: string }) | undefined
+      if (row) scheduler?.notifyDue(row.destination, now)
+      return change(id, row)
     },
 
     async retryMany(filter: ListFilter, now: number): Promise<number> {
@@ -99,7 +101,7 @@ export function createSqliteStore(options: SqliteStoreOptions): PostbackStore {
       const { changes } = db
         .prepare(`UPDATE postbacks SET ${REQUEUE_SET} ${whereSql(where)}`)
         .run({ ...params, now })
-      if (changes > 0) scheduler?.notifyDue(now)
+      if (changes > 0) scheduler?.reload()
       return changes
     },
 
@@ -151,11 +153,17 @@ function prepare(db: Database.Database) {
     ),
     claim: db.prepare(
       `UPDATE postbacks SET status = 'processing', updated_at = @now
-       WHERE seq IN (SELECT seq FROM postbacks WHERE status = 'pending' AND next_attempt_at <= @now
+       WHERE seq IN (SELECT seq FROM postbacks
+                     WHERE status = 'pending' AND destination = @destination AND next_attempt_at <= @now
                      ORDER BY next_attempt_at LIMIT @limit)
        RETURNING ${DUE_COLUMNS}`,
     ),
-    nextDue: db.prepare(`SELECT MIN(next_attempt_at) AS at FROM postbacks WHERE status = 'pending'`),
+    nextDueFor: db.prepare(
+      `SELECT MIN(next_attempt_at) AS at FROM postbacks WHERE status = 'pending' AND destination = ?`,
+    ),
+    nextDueByDestination: db.prepare(
+      `SELECT destination, MIN(next_attempt_at) AS at FROM postbacks WHERE status = 'pending' GROUP BY destination`,
+    ),
     settle: db.prepare(
       `UPDATE postbacks SET status = @status, attempts_made = attempts_made + 1, updated_at = @now,
          next_attempt_at = @nextAttemptAt, finished_at = @finishedAt, last_error = @error,
@@ -165,7 +173,7 @@ function prepare(db: Database.Database) {
     ),
     retry: db.prepare(
       `UPDATE postbacks SET ${REQUEUE_SET}
-       WHERE id = @id AND status IN ('completed', 'failed', 'canceled') RETURNING ${VIEW_COLUMNS}`,
+       WHERE id = @id AND status IN ('completed', 'failed', 'canceled') RETURNING ${VIEW_COLUMNS}, destination`,
     ),
     cancel: db.prepare(
       `UPDATE postbacks SET status = 'canceled', next_attempt_at = NULL, finished_at = @now, updated_at = @now
