@@ -9,6 +9,7 @@ import { requireApiToken } from './http/auth.js'
 import errorHandling from './http/error-handler.js'
 import postbacks from './http/plugins/postbacks.js'
 import realtime from './http/plugins/realtime.js'
+import socketWebhooks from './http/plugins/socket-webhooks.js'
 import healthRoutes from './http/routes/health.js'
 import postbackRoutes from './http/routes/postbacks.js'
 import socketRoutes from './http/routes/sockets.js'
@@ -43,6 +44,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     drainMs: options.drainMs ?? 10_000,
     ...(options.lookup ? { lookup: options.lookup } : {}),
   })
+  await app.register(socketWebhooks, { config })
 
   await app.register(healthRoutes)
   await app.register(

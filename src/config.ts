@@ -16,6 +16,12 @@ export const ConfigSchema = Type.Object({
   NODE_ENV: oneOf(['development', 'production', 'test'], 'development'),
   ALLOWED_ORIGINS: Type.String({ minLength: 1, default: 'http://localhost:3000' }),
   SOCKET_PATH: Type.String({ pattern: '^/[^?#\\s]*$', default: '/socket.io' }),
+  SOCKET_TOKEN_SECRET: Type.Optional(Type.String({ minLength: 32 })),
+  SOCKET_RELAY: Type.Boolean({ default: true }),
+  SOCKET_WEBHOOK_URL: Type.Optional(Type.String({ pattern: '^https?://' })),
+  SOCKET_MAX_PAYLOAD_BYTES: int(1024, 65_536, 100 * 1024 * 1024),
+  SOCKET_EVENTS_PER_SECOND: int(1, 50, 100_000),
+  SOCKET_RECOVERY_MS: int(0, 120_000),
   LOG_LEVEL: oneOf(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], 'info'),
   STORE: oneOf(['sqlite', 'redis'], 'sqlite'),
   DATA_DIR: Type.String({ minLength: 1, default: './data' }),
@@ -35,7 +41,7 @@ export const ConfigSchema = Type.Object({
   BODY_LIMIT_BYTES: int(1, 1_048_576),
 })
 
-const SECRET_KEYS = new Set(['API_TOKEN', 'POSTBACK_SIGNING_SECRET'])
+const SECRET_KEYS = new Set(['API_TOKEN', 'POSTBACK_SIGNING_SECRET', 'SOCKET_TOKEN_SECRET'])
 
 export type Config = Readonly<Static<typeof ConfigSchema>>
 
@@ -76,6 +82,7 @@ export function describeAllowed(schema: TSchema): string {
     return `an integer of at least ${s.minimum}${max}`
   }
   if (typeof s.pattern === 'string') return `a string matching ${s.pattern}`
+  if (typeof s.minLength === 'number' && s.minLength > 1) return `a string of at least ${s.minLength} characters`
   return 'a non-empty string'
 }
 

@@ -43,7 +43,7 @@ async function main(): Promise<void> {
   try {
     app = await buildApp(config)
   } catch (error) {
-    if (!(error instanceof DataDirInUseError)) throw error
+    if (!(error instanceof DataDirInUseError || error instanceof ConfigError)) throw error
     process.stderr.write(`${error.message}\n`)
     process.exit(1)
   }

@@ -61,6 +61,11 @@ export function createPostbackService(options: PostbackServiceOptions) {
 
     healthy: (): Promise<boolean> => store.ping(),
 
+    /** Throws the ValidationError that enqueue would, without storing anything. */
+    validate(input: EnqueueBody): void {
+      newPostback(input, undefined, options.rules, Date.now())
+    },
+
     /** Stores a postback; resolves once it is durable. `created` is false for an idempotent repeat. */
     enqueue(input: EnqueueBody, idempotencyHeader?: string): Promise<{ id: string; created: boolean }> {
       return store.add(newPostback(input, idempotencyHeader, options.rules, Date.now()))

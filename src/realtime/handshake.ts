@@ -1,11 +1,20 @@
 // Who a connecting socket is: its token, channel and userId, read from the Socket.IO handshake.
+// The API token may connect as anyone; a client token only as its user and to its channels.
 import { randomUUID } from 'node:crypto'
-import { tokenFromAuthorization } from '../auth/api-token.js'
+import { tokenFromAuthorization, type TokenCheck } from '../auth/api-token.js'
+import { ClientTokenError, type ClientTokens } from '../auth/client-tokens.js'
 
 export interface Handshake {
   auth: Record<string, unknown>
   query: Record<string, unknown>
   headers: Record<string, string | string[] | undefined>
+}
+
+export interface Identity {
+  channel: string
+  userId: string
+  /** the channels a client token allows; undefined for the API token (any channel) */
+  allowedChannels?: string[]
 }
 
 /** Refuses a connection; the client sees `connect_error` with this message and `data`. */
@@ -15,6 +24,39 @@ export class ConnectionRefused extends Error {
     super(message)
     this.data = { error: code, message }
   }
+}
+
+export interface HandshakeAuth {
+  checkApiToken: TokenCheck
+  clientTokens: ClientTokens
+}
+
+export async function identify(handshake: Handshake, auth: HandshakeAuth): Promise<Identity> {
+  const token = tokenOf(handshake)
+  const channel = nameOf(handshake, 'channel')
+  const userId = nameOf(handshake, 'userId')
+  if (auth.checkApiToken(token)) {
+    return { channel: channel ?? generated('channel'), userId: userId ?? generated('user') }
+  }
+  if (token === undefined || token.split('.').length !== 3) {
+    throw new ConnectionRefused('UNAUTHORIZED', 'A valid token is required to connect')
+  }
+  let scope
+  try {
+    scope = await auth.clientTokens.verify(token)
+  } catch (error) {
+    if (error instanceof ClientTokenError) throw new ConnectionRefused(error.code, error.message)
+    throw error
+  }
+  if (userId !== undefined && userId !== scope.userId) {
+    throw new ConnectionRefused('FORBIDDEN', `userId "${userId}" is not the user this token was made for`)
+  }
+  const allowed = scope.channels
+  const chosen = channel ?? allowed?.[0] ?? generated('channel')
+  if (allowed && !allowed.includes(chosen)) {
+    throw new ConnectionRefused('FORBIDDEN', `channel "${chosen}" is not one this token allows`)
+  }
+  return { channel: chosen, userId: scope.userId, ...(allowed ? { allowedChannels: allowed } : {}) }
 }
 
 /** The token from `auth.token`, the `token` query parameter or the Authorization header. */
@@ -31,16 +73,21 @@ export const NAME_MAX_LENGTH = 200
 // eslint-disable-next-line no-control-regex
 const CONTROL = /[\u0000-\u001f\u007f]/
 
-/** A channel or userId from the query; generated when absent. */
-export function nameOf(handshake: Handshake, key: 'channel' | 'userId'): string {
+/** Whether a channel or userId is acceptable: 1–200 characters, no control characters. */
+export const isValidName = (value: unknown): value is string =>
+  typeof value === 'string' && value.length > 0 && value.length <= NAME_MAX_LENGTH && !CONTROL.test(value)
+
+/** A channel or userId from the query, if given. */
+function nameOf(handshake: Handshake, key: 'channel' | 'userId'): string | undefined {
   const value = handshake.query[key]
-  if (value === undefined || value === '') return `${key === 'channel' ? 'channel' : 'user'}-${randomUUID()}`
-  if (typeof value !== 'string') throw new ConnectionRefused('VALIDATION_ERROR', `${key} must be given once`)
-  if (value.length > NAME_MAX_LENGTH || CONTROL.test(value)) {
+  if (value === undefined || value === '') return undefined
+  if (!isValidName(value)) {
     throw new ConnectionRefused(
       'VALIDATION_ERROR',
-      `${key} must be at most ${NAME_MAX_LENGTH} characters without control characters`,
+      `${key} must be given once, with at most ${NAME_MAX_LENGTH} characters and no control characters`,
     )
   }
   return value
 }
+
+const generated = (kind: 'channel' | 'user') => `${kind}-${randomUUID()}`

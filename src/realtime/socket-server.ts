@@ -1,18 +1,18 @@
-// The Socket.IO server: authenticates connections, puts each in its rooms and answers the
-// client events of the protocol.
+// The Socket.IO server: authenticates connections, puts each in its rooms, throttles and
+// answers client events, and reports connects and disconnects.
 import type { Server as HttpServer } from 'node:http'
 import { Server, type Socket } from 'socket.io'
-import Compile from 'typebox/compile'
-import type { TokenCheck } from '../auth/api-token.js'
-import {
-  ClientMessageSchema,
-  type ClientToServerEvents,
-  type InterServerEvents,
-  type ServerToClientEvents,
-  type SocketData,
+import { connectionInfo, listenToClient } from './client-events.js'
+import type {
+  ClientToServerEvents,
+  InterServerEvents,
+  LifecycleEvent,
+  ServerToClientEvents,
+  SocketData,
 } from './events.js'
-import { ConnectionRefused, nameOf, tokenOf } from './handshake.js'
+import { ConnectionRefused, identify, type HandshakeAuth } from './handshake.js'
 import { roomsOf } from './rooms.js'
+import { TokenBucket } from './throttle.js'
 
 export type IoServer = Server<ClientToServerEvents, ServerToClientEvents, InterServerEvents, SocketData>
 export type IoSocket = Socket<ClientToServerEvents, ServerToClientEvents, InterServerEvents, SocketData>
@@ -20,63 +20,74 @@ export type IoSocket = Socket<ClientToServerEvents, ServerToClientEvents, InterS
 export interface SocketServerOptions {
   path: string
   corsOrigin: true | string[]
-  checkToken: TokenCheck
+  auth: HandshakeAuth
+  /** larger client messages close the connection */
+  maxPayloadBytes: number
+  /** events a client may send per second (bursts up to twice that); more are dropped */
+  eventsPerSecond: number
+  /** relay client messages to the rest of the sender's channel */
+  relay: boolean
+  /** a client back within this long gets what it missed; 0 turns recovery off */
+  recoveryMs: number
+  onLifecycle?: (event: LifecycleEvent) => void
 }
-
-const validMessage = Compile(ClientMessageSchema)
 
 export function createSocketServer(httpServer: HttpServer, options: SocketServerOptions): IoServer {
   const io: IoServer = new Server(httpServer, {
     path: options.path,
     serveClient: false,
     cors: { origin: options.corsOrigin, credentials: true },
+    maxHttpBufferSize: options.maxPayloadBytes,
+    ...(options.recoveryMs > 0
+      ? { connectionStateRecovery: { maxDisconnectionDuration: options.recoveryMs, skipMiddlewares: true } }
+      : {}),
   })
 
   io.use((socket, next) => {
-    const { handshake } = socket
-    if (!options.checkToken(tokenOf(handshake))) {
-      return next(new ConnectionRefused('UNAUTHORIZED', 'A valid token is required to connect'))
-    }
-    try {
-      socket.data = {
-        channel: nameOf(handshake, 'channel'),
-        userId: nameOf(handshake, 'userId'),
-        connectedAt: new Date().toISOString(),
-      }
-    } catch (error) {
-      return next(error as Error)
-    }
-    next()
+    identify(socket.handshake, options.auth).then(
+      ({ allowedChannels, ...identity }) => {
+        socket.data = {
+          ...identity,
+          connectedAt: new Date().toISOString(),
+          channels: [identity.channel],
+          ...(allowedChannels ? { allowedChannels } : {}),
+        }
+        next()
+      },
+      (error: unknown) =>
+        next(error instanceof ConnectionRefused ? error : new ConnectionRefused('UNAUTHORIZED', 'Connection refused')),
+    )
   })
 
   io.on('connection', (socket) => {
-    const { channel, userId } = socket.data
-    socket.join(roomsOf(channel, userId))
-    socket.emit('connected', { socketId: socket.id, ...socket.data })
-    socket.on('ping', (ack) => onPing(socket, ack))
-    socket.on('message', (message) => onMessage(socket, message))
+    // A recovered connection gets its rooms and data back from Socket.IO.
+    if (!socket.recovered) socket.join(roomsOf(socket.data.channel, socket.data.userId))
+    throttle(socket, options.eventsPerSecond)
+    listenToClient(socket, options)
+    const info = connectionInfo(socket.id, socket.data)
+    socket.emit('connected', info)
+    options.onLifecycle?.({ event: 'socket.connected', socket: info })
+    socket.on('disconnect', (reason) => {
+      options.onLifecycle?.({ event: 'socket.disconnected', socket: connectionInfo(socket.id, socket.data), reason })
+    })
   })
 
   return io
 }
 
-function onPing(socket: IoSocket, ack: unknown): void {
-  const pong = { timestamp: new Date().toISOString() }
-  socket.emit('pong', pong)
-  if (typeof ack === 'function') ack(pong)
-}
-
-function onMessage(socket: IoSocket, message: unknown): void {
-  const receivedAt = new Date().toISOString()
-  if (!validMessage.Check(message)) {
-    socket.emit('error', {
-      error: 'VALIDATION_ERROR',
-      message: 'message must be an object {event, data} with a non-empty string event of at most 200 characters',
-    })
-    return
-  }
-  socket.emit('message-received', {
-    originalMessage: { event: message.event, data: message.data, timestamp: receivedAt },
-    receivedAt,
+/** Drops events past the socket's rate and tells it so, at most once a second. */
+function throttle(socket: IoSocket, eventsPerSecond: number): void {
+  const bucket = new TokenBucket(eventsPerSecond)
+  let warnedAt = 0
+  socket.use((_packet, next) => {
+    if (bucket.take()) return next()
+    const now = Date.now()
+    if (now - warnedAt >= 1000) {
+      warnedAt = now
+      socket.emit('error', {
+        error: 'RATE_LIMITED',
+        message: `more than ${eventsPerSecond} events per second: events are being dropped`,
+      })
+    }
   })
 }

@@ -1,5 +1,5 @@
 // Two instances on one Redis behave as one service.
-import type { Socket } from 'socket.io-client'
+import { io, type Socket } from 'socket.io-client'
 import { afterEach, describe, expect, it } from 'vitest'
 import { TOKEN, request, startApp, tempDir, type TestApp } from '../helpers/app.js'
 import { startReceiver, type Receiver } from '../helpers/receiver.js'
@@ -99,6 +99,33 @@ describe.runIf(clusterable)('two instances on one Redis', () => {
       const channel = (await app.api('/api/socket/sockets/channel/lobby/stats')).body
       expect(channel).toEqual({ channel: 'lobby', userCount: 2, socketCount: 3 })
     }
+  })
+
+  it('recovers on B the missed events of a client whose connection to A dropped', async () => {
+    const [a, b] = await cluster()
+    const first = await socketOn(a, { channel: 'live', userId: 'ana' })
+    // What socket.io-client sends to resume a session: its session id and the last offset seen.
+    const session = first as unknown as { _pid: string; _lastOffset: string }
+    expect(session._pid).toBeTruthy()
+    await a.api('/api/socket/dispatch', { body: { channel: 'live', event: 'seen' } })
+    await waitFor(() => session._lastOffset !== undefined, { what: 'a first offset' })
+    const firstId = first.id
+    first.io.engine.close()
+    await waitFor(async () => (await a.api('/api/socket/sockets/channel/live/stats')).body.socketCount === 0)
+    await a.api('/api/socket/dispatch', { body: { channel: 'live', event: 'missed', data: { n: 1 } } })
+
+    const resumed = io(b.url, {
+      transports: ['websocket'],
+      reconnection: false,
+      forceNew: true,
+      auth: { token: TOKEN, pid: session._pid, offset: session._lastOffset },
+    })
+    cleanup.push(() => resumed.close())
+    // Missed events are replayed right after the handshake, so the recording starts before it.
+    const events = recordEvents(resumed)
+    await waitFor(() => events.some((e) => e.name === 'missed'), { what: 'the missed event on B' })
+    expect(events.find((e) => e.name === 'missed')!.payload).toMatchObject({ data: { n: 1 } })
+    expect(resumed.id).toBe(firstId)
   })
 
   it('hands a postback to B when A is killed in the middle of delivering it', async () => {

@@ -15,6 +15,12 @@ const routes: { method: string; path: string; body?: unknown }[] = [
   { method: 'POST', path: '/api/socket/dispatch', body: { channel: 'c', event: 'e', data: {} } },
   { method: 'GET', path: '/api/socket/sockets/stats' },
   { method: 'GET', path: '/api/socket/sockets/channel/c/stats' },
+  { method: 'POST', path: '/api/queue/postback/some-id/retry' },
+  { method: 'POST', path: '/api/queue/postback/retry', body: {} },
+  { method: 'DELETE', path: '/api/queue/postback/some-id' },
+  { method: 'GET', path: '/api/queue/stats' },
+  { method: 'POST', path: '/api/socket/token', body: { userId: 'u' } },
+  { method: 'POST', path: '/api/socket/disconnect', body: { channel: 'c' } },
 ]
 
 describe.each(routes)('$method $path', ({ method, path, body }) => {

@@ -28,7 +28,13 @@ describe.each(stores)('%s store', (store) => {
   describe('connecting', () => {
     it('accepts the token from auth.token and sends `connected` with the identity', async () => {
       const { socket, info } = await connected(app.url, { channel: 'news', userId: 'ana' })
-      expect(info).toEqual({ socketId: socket.id, channel: 'news', userId: 'ana', connectedAt: expect.any(String) })
+      expect(info).toEqual({
+        socketId: socket.id,
+        channel: 'news',
+        userId: 'ana',
+        connectedAt: expect.any(String),
+        channels: ['news'],
+      })
       expect(new Date(info.connectedAt).toISOString()).toBe(info.connectedAt)
     })
 

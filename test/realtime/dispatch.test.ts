@@ -120,8 +120,8 @@ describe.each(stores)('%s store', (store) => {
       const mine = stats.body.connections.filter((c: any) => c.channel === room)
       expect(mine).toEqual(
         expect.arrayContaining([
-          { socketId: a!.info.socketId, channel: room, userId: 'ana', connectedAt: a!.info.connectedAt },
-          { socketId: b!.info.socketId, channel: room, userId: 'bia', connectedAt: b!.info.connectedAt },
+          { socketId: a!.info.socketId, channel: room, userId: 'ana', connectedAt: a!.info.connectedAt, channels: [room] },
+          { socketId: b!.info.socketId, channel: room, userId: 'bia', connectedAt: b!.info.connectedAt, channels: [room] },
         ]),
       )
       expect(stats.body.totalConnections).toBe(stats.body.connections.length)

@@ -1,7 +1,10 @@
-// /api/socket: push events to connected sockets and see who is connected.
+// /api/socket: push events to connected sockets, see who is connected, force sockets off and
+// mint client tokens for browsers.
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import Type from 'typebox'
 import { NAME_MAX_LENGTH } from '../../realtime/handshake.js'
+import { dispatchWithFallback } from '../../realtime/offline-fallback.js'
+import { HTTP_METHODS } from '../../postbacks/types.js'
 import { ErrorSchema, apiErrors } from '../schemas.js'
 
 const Name = (description: string) => Type.String({ minLength: 1, maxLength: NAME_MAX_LENGTH, description })
@@ -12,6 +15,22 @@ const DispatchBodySchema = Type.Object(
     userId: Type.Optional(Name('every socket of this user, in any channel')),
     event: Type.String({ minLength: 1, maxLength: 200, description: 'the event name clients listen to' }),
     data: Type.Optional(Type.Unknown({ description: 'any JSON value, delivered as `data`' })),
+    ack: Type.Optional(Type.Boolean({ description: 'wait for clients to acknowledge, up to ackTimeoutMs' })),
+    ackTimeoutMs: Type.Integer({ minimum: 1, maximum: 60_000, default: 5000 }),
+    fallback: Type.Optional(
+      Type.Object(
+        {
+          postbackUrl: Type.String({ minLength: 1, maxLength: 4096 }),
+          method: Type.Optional(Type.Enum(HTTP_METHODS)),
+          headers: Type.Optional(Type.Record(Type.String(), Type.String({ maxLength: 8192 }), { maxProperties: 64 })),
+        },
+        {
+          additionalProperties: false,
+          description:
+            'when nobody receives the event (or, with ack, nobody acknowledges it), queue it as a postback here',
+        },
+      ),
+    ),
   },
   { title: 'Dispatch' },
 )
@@ -21,12 +40,20 @@ const DispatchedSchema = Type.Object(
     success: Type.Literal(true),
     message: Type.String({ examples: ['Event dispatched successfully'] }),
     dispatchedCount: Type.Integer({ minimum: 0, description: 'sockets the event was sent to' }),
+    ackedCount: Type.Optional(Type.Integer({ minimum: 0, description: 'with ack: sockets that acknowledged in time' })),
+    fallbackQueueId: Type.Optional(Type.String({ description: 'the postback queued because nobody received the event' })),
   },
   { title: 'Dispatched' },
 )
 
 const ConnectionSchema = Type.Object(
-  { socketId: Type.String(), channel: Type.String(), userId: Type.String(), connectedAt: Type.String({ format: 'date-time' }) },
+  {
+    socketId: Type.String(),
+    channel: Type.String({ description: 'the channel it connected to' }),
+    userId: Type.String(),
+    connectedAt: Type.String({ format: 'date-time' }),
+    channels: Type.Array(Type.String(), { description: 'every channel it is in, subscriptions included' }),
+  },
   { title: 'Connection' },
 )
 
@@ -46,6 +73,45 @@ const ChannelStatsSchema = Type.Object(
   { title: 'ChannelStats' },
 )
 
+const TokenBodySchema = Type.Object(
+  {
+    userId: Name('the only user the token connects as'),
+    channels: Type.Optional(
+      Type.Array(Name('a channel'), {
+        minItems: 1,
+        maxItems: 100,
+        uniqueItems: true,
+        description: 'the only channels it may connect to and subscribe to (any when absent)',
+      }),
+    ),
+    expiresIn: Type.Integer({ minimum: 1, maximum: 2_592_000, default: 3600, description: 'seconds' }),
+  },
+  { title: 'ClientTokenRequest', additionalProperties: false },
+)
+
+const TokenSchema = Type.Object(
+  { token: Type.String(), expiresAt: Type.String({ format: 'date-time' }) },
+  { title: 'ClientToken' },
+)
+
+const DisconnectBodySchema = Type.Object(
+  {
+    socketId: Type.Optional(Type.String({ minLength: 1, maxLength: 100 })),
+    channel: Type.Optional(Name('every socket in this channel')),
+    userId: Type.Optional(Name('every socket of this user')),
+  },
+  { title: 'Disconnect', additionalProperties: false },
+)
+
+const DisconnectedSchema = Type.Object(
+  {
+    success: Type.Literal(true),
+    message: Type.String({ examples: ['Sockets disconnected'] }),
+    disconnectedCount: Type.Integer({ minimum: 0 }),
+  },
+  { title: 'Disconnected' },
+)
+
 const socketRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.post(
     '/socket/dispatch',
@@ -57,9 +123,40 @@ const socketRoutes: FastifyPluginAsyncTypebox = async (app) => {
       },
     },
     async (request) => {
-      const { event, data, ...target } = request.body
-      const dispatchedCount = await app.realtime.dispatch(target, event, data)
-      return { success: true as const, message: 'Event dispatched successfully', dispatchedCount }
+      const result = await dispatchWithFallback(app.realtime, app.postbacks, request.body)
+      return { success: true as const, message: 'Event dispatched successfully', ...result }
+    },
+  )
+
+  app.post(
+    '/socket/token',
+    {
+      schema: {
+        summary: 'Mint a client token for a browser or app',
+        description: 'A signed token (JWT, HS256) that connects only as `userId` and only to `channels`.',
+        body: TokenBodySchema,
+        response: { 200: TokenSchema, ...apiErrors },
+      },
+    },
+    async (request) => {
+      const { userId, channels, expiresIn } = request.body
+      return app.clientTokens.mint({ userId, ...(channels ? { channels } : {}) }, expiresIn)
+    },
+  )
+
+  app.post(
+    '/socket/disconnect',
+    {
+      schema: {
+        summary: 'Force sockets off',
+        description: 'One socket by socketId, or every socket of a channel, a user, or a user in a channel.',
+        body: DisconnectBodySchema,
+        response: { 200: DisconnectedSchema, ...apiErrors },
+      },
+    },
+    async (request) => {
+      const disconnectedCount = await app.realtime.disconnect(request.body)
+      return { success: true as const, message: 'Sockets disconnected', disconnectedCount }
     },
   )
 
