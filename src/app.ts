@@ -7,19 +7,24 @@ import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastif
 import { allowedOrigins, type Config } from './config.js'
 import { requireApiToken } from './http/auth.js'
 import errorHandling from './http/error-handler.js'
+import docs from './http/plugins/docs.js'
+import metrics from './http/plugins/metrics.js'
 import postbacks from './http/plugins/postbacks.js'
 import realtime from './http/plugins/realtime.js'
 import socketWebhooks from './http/plugins/socket-webhooks.js'
+import dashboardRoutes from './http/routes/dashboard.js'
 import healthRoutes from './http/routes/health.js'
+import metricsRoutes from './http/routes/metrics.js'
 import postbackRoutes from './http/routes/postbacks.js'
 import socketRoutes from './http/routes/sockets.js'
+import { refuseWorkWhileClosing } from './http/shutdown.js'
 import { createValidatorCompiler } from './http/validator.js'
 import { DebugRequestLog, loggerOptions } from './logger.js'
 
 export interface BuildOptions {
   /** Overrides the logger built from the config (tests pass false or their own stream). */
   logger?: FastifyServerOptions['logger']
-  /** How long deliveries in flight may finish after close() starts; the rest resume after restart. */
+  /** How long deliveries in flight may finish after close() starts (SHUTDOWN_TIMEOUT_MS by default). */
   drainMs?: number
   /** Resolves postback destination hostnames (the system resolver by default). */
   lookup?: LookupFunction
@@ -30,30 +35,40 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     logger: options.logger ?? loggerOptions(config),
     bodyLimit: config.BODY_LIMIT_BYTES,
     logController: new DebugRequestLog(),
+    // Our own 503 SHUTTING_DOWN (refuseWorkWhileClosing) keeps the error shape.
+    return503OnClosing: false,
   }).withTypeProvider<TypeBoxTypeProvider>()
 
   app.setValidatorCompiler(createValidatorCompiler())
   // Bodies are JSON only; anything else is answered 415.
   app.removeContentTypeParser('text/plain')
   await app.register(errorHandling)
-  await app.register(helmet)
+  refuseWorkWhileClosing(app)
+  // Plain HTTP must keep working (self-hosted services often run without TLS on private networks).
+  await app.register(helmet, { contentSecurityPolicy: { directives: { upgradeInsecureRequests: null } } })
   await app.register(cors, { origin: allowedOrigins(config), credentials: true })
+  await app.register(docs)
+  await app.register(metrics)
   await app.register(realtime, { config })
   await app.register(postbacks, {
     config,
-    drainMs: options.drainMs ?? 10_000,
+    drainMs: options.drainMs ?? config.SHUTDOWN_TIMEOUT_MS,
     ...(options.lookup ? { lookup: options.lookup } : {}),
   })
   await app.register(socketWebhooks, { config })
 
   await app.register(healthRoutes)
-  await app.register(
-    async (api) => {
-      requireApiToken(api, config.API_TOKEN)
-      await api.register(postbackRoutes)
-      await api.register(socketRoutes)
-    },
-    { prefix: '/api' },
-  )
+  await app.register(dashboardRoutes)
+  await app.register(async (protectedRoutes) => {
+    requireApiToken(protectedRoutes, config.API_TOKEN)
+    await protectedRoutes.register(metricsRoutes)
+    await protectedRoutes.register(
+      async (api) => {
+        await api.register(postbackRoutes)
+        await api.register(socketRoutes)
+      },
+      { prefix: '/api' },
+    )
+  })
   return app
 }

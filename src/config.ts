@@ -39,6 +39,7 @@ export const ConfigSchema = Type.Object({
   POSTBACK_ALLOW_PRIVATE_NETWORKS: Type.Boolean({ default: false }),
   POSTBACK_SIGNING_SECRET: Type.Optional(Type.String({ pattern: '^whsec_[A-Za-z0-9+/=]+$' })),
   BODY_LIMIT_BYTES: int(1, 1_048_576),
+  SHUTDOWN_TIMEOUT_MS: int(0, 10_000),
 })
 
 const SECRET_KEYS = new Set(['API_TOKEN', 'POSTBACK_SIGNING_SECRET', 'SOCKET_TOKEN_SECRET'])

@@ -1,17 +1,29 @@
 // Schemas shared by several routes.
 import Type from 'typebox'
 
-export const ErrorSchema = Type.Object(
-  {
-    error: Type.String({ description: 'stable UPPER_SNAKE code', examples: ['VALIDATION_ERROR'] }),
-    message: Type.String({ description: 'what went wrong, for humans' }),
-  },
-  { title: 'Error' },
-)
+const errorProperties = {
+  error: Type.String({ description: 'stable UPPER_SNAKE code', examples: ['VALIDATION_ERROR'] }),
+  message: Type.String({ description: 'what went wrong, for humans' }),
+}
 
-/** The error answers every /api route can give, for validation-free documentation. */
+/** The one error shape, with what a given status means on a route. */
+export const errorSchema = (description: string) =>
+  Type.Object(errorProperties, {
+    title: 'Error',
+    description,
+    examples: [{ error: 'VALIDATION_ERROR', message: "body must have required property 'payload'" }],
+  })
+
+/** The error answers every authenticated route can give. */
 export const apiErrors = {
-  400: ErrorSchema,
-  401: ErrorSchema,
-  503: ErrorSchema,
+  400: errorSchema('Invalid input; the message names the field'),
+  401: errorSchema('Missing or wrong API token'),
+  503: errorSchema('The store cannot be reached (STORE_UNAVAILABLE) or the service is shutting down'),
+}
+
+export const notFound = { 404: errorSchema('No such postback') }
+export const conflict = { 409: errorSchema('Not in a state that allows this') }
+export const bodyErrors = {
+  413: errorSchema('Body larger than BODY_LIMIT_BYTES'),
+  415: errorSchema('Body is not JSON'),
 }

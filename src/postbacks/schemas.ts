@@ -48,7 +48,16 @@ export const EnqueueBodySchema = Type.Object(
     ),
     notify: Type.Optional(NotifySchema),
   },
-  { title: 'EnqueuePostback' },
+  {
+    title: 'EnqueuePostback',
+    examples: [
+      {
+        postbackUrl: 'https://example.com/webhook',
+        payload: { event: 'user.created', userId: '123' },
+        headers: { 'X-Custom-Header': 'value' },
+      },
+    ],
+  },
 )
 export type EnqueueBody = Static<typeof EnqueueBodySchema>
 
@@ -64,7 +73,11 @@ export const RetryFilterSchema = Type.Object(
     status: Type.Enum(['failed', 'completed'], { default: 'failed', description: 'which finished postbacks to re-queue' }),
     ...FilterProperties,
   },
-  { title: 'RetryFilter', additionalProperties: false },
+  {
+    title: 'RetryFilter',
+    additionalProperties: false,
+    examples: [{ status: 'failed', postbackUrl: 'https://example.com/', createdFrom: '2024-01-15T00:00:00.000Z' }],
+  },
 )
 export type RetryFilter = Static<typeof RetryFilterSchema>
 

@@ -22,7 +22,15 @@ export interface PostbackServiceOptions {
   sign?: Signer
   /** A postback that asked to be announced reached completed or failed. */
   notify?: (target: Notify, postback: PostbackView) => void
+  observer?: PostbackObserver
   onError?: (error: unknown) => void
+}
+
+/** Hooks for metrics. */
+export interface PostbackObserver {
+  enqueued(): void
+  attempted(durationMs: number, outcome: AttemptOutcome['kind']): void
+  finished(status: PostbackStatus): void
 }
 
 export interface QueueStats {
@@ -53,7 +61,9 @@ export function createPostbackService(options: PostbackServiceOptions) {
     }
     inFlight--
     limiter.release(delivery.destination, signalOf(result))
-    return decideOutcome(result, delivery.attemptsMade + 1, delivery.maxAttempts, { backoffMs: options.backoffMs })
+    const outcome = decideOutcome(result, delivery.attemptsMade + 1, delivery.maxAttempts, { backoffMs: options.backoffMs })
+    options.observer?.attempted(result.durationMs, outcome.kind)
+    return outcome
   }
 
   return {
@@ -67,8 +77,10 @@ export function createPostbackService(options: PostbackServiceOptions) {
     },
 
     /** Stores a postback; resolves once it is durable. `created` is false for an idempotent repeat. */
-    enqueue(input: EnqueueBody, idempotencyHeader?: string): Promise<{ id: string; created: boolean }> {
-      return store.add(newPostback(input, idempotencyHeader, options.rules, Date.now()))
+    async enqueue(input: EnqueueBody, idempotencyHeader?: string): Promise<{ id: string; created: boolean }> {
+      const added = await store.add(newPostback(input, idempotencyHeader, options.rules, Date.now()))
+      if (added.created) options.observer?.enqueued()
+      return added
     },
 
     async get(id: string): Promise<PostbackView> {
@@ -109,6 +121,12 @@ export function createPostbackService(options: PostbackServiceOptions) {
       }
     },
 
+    /** Deliveries under way on this instance. */
+    inFlight: (): number => inFlight,
+
+    /** Destinations that are busy, held back or failing on this instance. */
+    destinations: (): DestinationStats[] => limiter.snapshot(),
+
     /** Starts delivering. */
     start(): void {
       store.consume({
@@ -117,6 +135,7 @@ export function createPostbackService(options: PostbackServiceOptions) {
         turnAway: (destination) => limiter.turnAway(destination),
         process,
         onFinished: (postback, delivery) => {
+          options.observer?.finished(postback.status)
           if (delivery.notify) options.notify?.(delivery.notify, postback)
         },
         reportError: (error) => options.onError?.(error),

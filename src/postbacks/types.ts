@@ -31,7 +31,28 @@ export const PostbackViewSchema = Type.Object(
     lastStatusCode: Type.Union([Type.Integer(), Type.Null()]),
     attempts: Type.Array(AttemptSchema),
   },
-  { title: 'Postback', description: 'A postback and its delivery history' },
+  {
+    title: 'Postback',
+    description: 'A postback and its delivery history',
+    examples: [
+      {
+        id: '1705123456789-abc123def',
+        postbackUrl: 'https://example.com/webhook',
+        method: 'POST',
+        status: 'completed',
+        createdAt: '2024-01-15T10:30:00.000Z',
+        updatedAt: '2024-01-15T10:30:01.250Z',
+        nextAttemptAt: null,
+        retries: 1,
+        lastError: null,
+        lastStatusCode: 200,
+        attempts: [
+          { at: '2024-01-15T10:30:00.004Z', durationMs: 250, statusCode: 503, responseBody: 'busy' },
+          { at: '2024-01-15T10:30:01.230Z', durationMs: 20, statusCode: 200, responseBody: 'ok' },
+        ],
+      },
+    ],
+  },
 )
 export type PostbackView = Static<typeof PostbackViewSchema>
 

@@ -26,10 +26,15 @@ export interface DispatchResult {
 
 export type Realtime = ReturnType<typeof createRealtime>
 
+/** Hooks for metrics. */
+export interface DispatchObserver {
+  dispatched(sockets: number): void
+}
+
 /** Dispatched event names are chosen by callers, so they are not part of the typed event map. */
 const untyped = (operator: object) => operator as { emit(event: string, ...args: unknown[]): boolean }
 
-export function createRealtime(io: IoServer, presence: Presence) {
+export function createRealtime(io: IoServer, presence: Presence, observer?: DispatchObserver) {
   /** fetchSockets asks every instance; one that does not answer makes the answer incomplete. */
   const socketsIn = async (room?: string) => {
     presence.assertReachable()
@@ -56,6 +61,7 @@ export function createRealtime(io: IoServer, presence: Presence) {
       if (RESERVED_EVENTS.has(event)) throw new ValidationError(`event "${event}" is reserved by Socket.IO`)
       presence.assertReachable()
       const dispatchedCount = await presence.roomSize(room)
+      observer?.dispatched(dispatchedCount)
       const message: DispatchedMessage = { event, data, timestamp: new Date().toISOString() }
       if (ackTimeoutMs === undefined) {
         untyped(io.to(room)).emit(event, message)

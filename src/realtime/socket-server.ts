@@ -35,7 +35,8 @@ export interface SocketServerOptions {
 export function createSocketServer(httpServer: HttpServer, options: SocketServerOptions): IoServer {
   const io: IoServer = new Server(httpServer, {
     path: options.path,
-    serveClient: false,
+    // /socket.io/socket.io.js: the browser client, for pages that use no bundler.
+    serveClient: true,
     cors: { origin: options.corsOrigin, credentials: true },
     maxHttpBufferSize: options.maxPayloadBytes,
     ...(options.recoveryMs > 0

@@ -49,6 +49,7 @@ async function postbacks(app: FastifyInstance, { config, drainMs, lookup }: Post
         app.log.warn({ err: error, postbackId: postback.id }, 'postback notification failed')
       })
     },
+    observer: app.metrics.postbackObserver,
     onError: (error) => app.log.error({ err: error }, 'postback consumer error'),
   })
   app.decorate('postbacks', service)
@@ -56,4 +57,4 @@ async function postbacks(app: FastifyInstance, { config, drainMs, lookup }: Post
   app.addHook('onClose', async () => service.close(drainMs))
 }
 
-export default fp(postbacks, { name: 'postbacks', dependencies: ['realtime'] })
+export default fp(postbacks, { name: 'postbacks', dependencies: ['realtime', 'metrics'] })

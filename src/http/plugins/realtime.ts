@@ -38,7 +38,7 @@ async function realtime(app: FastifyInstance, { config }: { config: Config }) {
   const presence =
     config.STORE === 'redis' ? joinCluster(io, { url: config.REDIS_URL, prefix: config.REDIS_PREFIX }) : localPresence(io)
   app.decorate('io', io)
-  app.decorate('realtime', createRealtime(io, presence))
+  app.decorate('realtime', createRealtime(io, presence, app.metrics.dispatchObserver))
   app.decorate('clientTokens', clientTokens)
   app.decorate('onSocketLifecycle', (listener: (event: LifecycleEvent) => void) => void listeners.push(listener))
   // Sockets go first so that the HTTP server can finish closing.
@@ -49,4 +49,4 @@ async function realtime(app: FastifyInstance, { config }: { config: Config }) {
   app.addHook('onClose', () => presence.close())
 }
 
-export default fp(realtime, { name: 'realtime' })
+export default fp(realtime, { name: 'realtime', dependencies: ['metrics'] })

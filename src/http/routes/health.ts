@@ -2,6 +2,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import Type from 'typebox'
 import { VERSION } from '../../version.js'
+import { errorSchema } from '../schemas.js'
 
 const HealthSchema = Type.Object(
   {
@@ -11,13 +12,29 @@ const HealthSchema = Type.Object(
     store: Type.String({ examples: ['sqlite'] }),
     version: Type.String(),
   },
-  { title: 'Health' },
+  {
+    title: 'Health',
+    examples: [{ status: 'ok', timestamp: '2024-01-15T10:30:00.000Z', uptime: 12.5, store: 'sqlite', version: '1.0.0' }],
+  },
 )
 
 const healthRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.get(
     '/health',
-    { schema: { summary: 'Service health', response: { 200: HealthSchema, 503: HealthSchema } } },
+    {
+      schema: {
+        summary: 'Service health',
+        description: 'Open to everyone. 503 with status "degraded" when the store cannot be reached.',
+        tags: ['operations'],
+        security: [],
+        response: {
+          200: HealthSchema,
+          503: Type.Union([HealthSchema, errorSchema('Shutting down (SHUTTING_DOWN)')], {
+            description: 'The store cannot be reached ("degraded"), or the service is shutting down',
+          }),
+        },
+      },
+    },
     async (_request, reply) => {
       const healthy = await app.postbacks.healthy()
       reply.status(healthy ? 200 : 503)

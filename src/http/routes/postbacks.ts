@@ -5,7 +5,7 @@ import { ValidationError } from '../../errors.js'
 import { EnqueueBodySchema, ListQuerySchema, RetryFilterSchema } from '../../postbacks/schemas.js'
 import { InvalidCursorError } from '../../postbacks/stores/store.js'
 import { PostbackViewSchema, STATUSES } from '../../postbacks/types.js'
-import { ErrorSchema, apiErrors } from '../schemas.js'
+import { apiErrors, bodyErrors, conflict, notFound } from '../schemas.js'
 
 const QueuedSchema = Type.Object(
   {
@@ -13,7 +13,10 @@ const QueuedSchema = Type.Object(
     message: Type.String({ examples: ['Postback queued successfully'] }),
     queueId: Type.String({ examples: ['1705123456789-abc123def'] }),
   },
-  { title: 'PostbackQueued' },
+  {
+    title: 'PostbackQueued',
+    examples: [{ success: true, message: 'Postback queued successfully', queueId: '1705123456789-abc123def' }],
+  },
 )
 
 const RequeuedSchema = Type.Object(
@@ -22,7 +25,7 @@ const RequeuedSchema = Type.Object(
     message: Type.String({ examples: ['Postbacks re-queued'] }),
     count: Type.Integer({ minimum: 0, description: 'how many postbacks were re-queued' }),
   },
-  { title: 'PostbacksRequeued' },
+  { title: 'PostbacksRequeued', examples: [{ success: true, message: 'Postbacks re-queued', count: 12 }] },
 )
 
 const StatsSchema = Type.Object(
@@ -43,7 +46,18 @@ const StatsSchema = Type.Object(
       { description: 'destinations that are busy, held back or failing, on this instance' },
     ),
   },
-  { title: 'QueueStats' },
+  {
+    title: 'QueueStats',
+    examples: [
+      {
+        counts: { pending: 3, processing: 1, completed: 120, failed: 2, canceled: 0 },
+        total: 126,
+        oldestPendingAgeMs: 840,
+        inFlight: 1,
+        hosts: [{ destination: 'https://slow.example:443', inFlight: 1, limit: 1, failureRate: 0.65 }],
+      },
+    ],
+  },
 )
 
 const IdParams = Type.Object({ id: Type.String({ minLength: 1, maxLength: 100 }) })
@@ -57,12 +71,13 @@ const postbackRoutes: FastifyPluginAsyncTypebox = async (app) => {
     {
       schema: {
         summary: 'Queue a postback',
+        tags: ['postbacks'],
         description:
           'Stores the postback durably, answers at once and delivers it in the background. A repeat with the same ' +
           'idempotency key within the retention window returns the first queueId and queues nothing.',
         headers: IdempotencyHeaders,
         body: EnqueueBodySchema,
-        response: { 200: QueuedSchema, ...apiErrors, 413: ErrorSchema, 415: ErrorSchema },
+        response: { 200: QueuedSchema, ...apiErrors, ...bodyErrors },
       },
     },
     async (request, reply) => {
@@ -77,8 +92,9 @@ const postbackRoutes: FastifyPluginAsyncTypebox = async (app) => {
     {
       schema: {
         summary: 'Get a postback’s status and attempts',
+        tags: ['postbacks'],
         params: IdParams,
-        response: { 200: PostbackViewSchema, ...apiErrors, 404: ErrorSchema },
+        response: { 200: PostbackViewSchema, ...apiErrors, ...notFound },
       },
     },
     async (request) => app.postbacks.get(request.params.id),
@@ -89,6 +105,7 @@ const postbackRoutes: FastifyPluginAsyncTypebox = async (app) => {
     {
       schema: {
         summary: 'List postbacks, newest first',
+        tags: ['postbacks'],
         description: 'The body is an array; a `Link: <…>; rel="next"` header announces the next page.',
         querystring: ListQuerySchema,
         response: { 200: Type.Array(PostbackViewSchema), ...apiErrors },
@@ -119,8 +136,9 @@ const postbackRoutes: FastifyPluginAsyncTypebox = async (app) => {
     {
       schema: {
         summary: 'Re-queue a finished postback with a fresh attempt budget',
+        tags: ['postbacks'],
         params: IdParams,
-        response: { 200: PostbackViewSchema, ...apiErrors, 404: ErrorSchema, 409: ErrorSchema },
+        response: { 200: PostbackViewSchema, ...apiErrors, ...notFound, ...conflict },
       },
     },
     async (request) => app.postbacks.retry(request.params.id),
@@ -131,6 +149,7 @@ const postbackRoutes: FastifyPluginAsyncTypebox = async (app) => {
     {
       schema: {
         summary: 'Re-queue every finished postback that matches a filter',
+        tags: ['postbacks'],
         description: 'By default every failed postback; an empty body is allowed.',
         body: RetryFilterSchema,
         response: { 200: RequeuedSchema, ...apiErrors },
@@ -150,8 +169,9 @@ const postbackRoutes: FastifyPluginAsyncTypebox = async (app) => {
     {
       schema: {
         summary: 'Cancel a pending postback',
+        tags: ['postbacks'],
         params: IdParams,
-        response: { 200: PostbackViewSchema, ...apiErrors, 404: ErrorSchema, 409: ErrorSchema },
+        response: { 200: PostbackViewSchema, ...apiErrors, ...notFound, ...conflict },
       },
     },
     async (request) => app.postbacks.cancel(request.params.id),
@@ -159,7 +179,13 @@ const postbackRoutes: FastifyPluginAsyncTypebox = async (app) => {
 
   app.get(
     '/queue/stats',
-    { schema: { summary: 'Queue counts and deliveries in flight', response: { 200: StatsSchema, ...apiErrors } } },
+    {
+      schema: {
+        summary: 'Queue counts, deliveries in flight and busy destinations',
+        tags: ['postbacks'],
+        response: { 200: StatsSchema, ...apiErrors },
+      },
+    },
     async () => app.postbacks.stats(),
   )
 }

@@ -5,7 +5,7 @@ import Type from 'typebox'
 import { NAME_MAX_LENGTH } from '../../realtime/handshake.js'
 import { dispatchWithFallback } from '../../realtime/offline-fallback.js'
 import { HTTP_METHODS } from '../../postbacks/types.js'
-import { ErrorSchema, apiErrors } from '../schemas.js'
+import { apiErrors, bodyErrors } from '../schemas.js'
 
 const Name = (description: string) => Type.String({ minLength: 1, maxLength: NAME_MAX_LENGTH, description })
 
@@ -32,7 +32,13 @@ const DispatchBodySchema = Type.Object(
       ),
     ),
   },
-  { title: 'Dispatch' },
+  {
+    title: 'Dispatch',
+    examples: [
+      { channel: 'my-channel', event: 'notification', data: { title: 'Hi' } },
+      { userId: 'user-123', event: 'invoice.ready', data: { id: 7 }, fallback: { postbackUrl: 'https://example.com/push' } },
+    ],
+  },
 )
 
 const DispatchedSchema = Type.Object(
@@ -43,7 +49,7 @@ const DispatchedSchema = Type.Object(
     ackedCount: Type.Optional(Type.Integer({ minimum: 0, description: 'with ack: sockets that acknowledged in time' })),
     fallbackQueueId: Type.Optional(Type.String({ description: 'the postback queued because nobody received the event' })),
   },
-  { title: 'Dispatched' },
+  { title: 'Dispatched', examples: [{ success: true, message: 'Event dispatched successfully', dispatchedCount: 5 }] },
 )
 
 const ConnectionSchema = Type.Object(
@@ -65,12 +71,28 @@ const ConnectionsQuery = Type.Object({
 
 const ConnectionsSchema = Type.Object(
   { totalConnections: Type.Integer({ minimum: 0 }), connections: Type.Array(ConnectionSchema) },
-  { title: 'Connections' },
+  {
+    title: 'Connections',
+    examples: [
+      {
+        totalConnections: 1,
+        connections: [
+          {
+            socketId: 'abc123',
+            channel: 'my-channel',
+            userId: 'user-123',
+            connectedAt: '2024-01-15T10:30:00.000Z',
+            channels: ['my-channel'],
+          },
+        ],
+      },
+    ],
+  },
 )
 
 const ChannelStatsSchema = Type.Object(
   { channel: Type.String(), userCount: Type.Integer({ minimum: 0 }), socketCount: Type.Integer({ minimum: 0 }) },
-  { title: 'ChannelStats' },
+  { title: 'ChannelStats', examples: [{ channel: 'my-channel', userCount: 5, socketCount: 8 }] },
 )
 
 const TokenBodySchema = Type.Object(
@@ -86,12 +108,19 @@ const TokenBodySchema = Type.Object(
     ),
     expiresIn: Type.Integer({ minimum: 1, maximum: 2_592_000, default: 3600, description: 'seconds' }),
   },
-  { title: 'ClientTokenRequest', additionalProperties: false },
+  {
+    title: 'ClientTokenRequest',
+    additionalProperties: false,
+    examples: [{ userId: 'user-123', channels: ['team-7'], expiresIn: 3600 }],
+  },
 )
 
 const TokenSchema = Type.Object(
   { token: Type.String(), expiresAt: Type.String({ format: 'date-time' }) },
-  { title: 'ClientToken' },
+  {
+    title: 'ClientToken',
+    examples: [{ token: 'eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiJ1c2VyLTEyMyJ9.c2lnbmF0dXJl', expiresAt: '2024-01-15T11:30:00.000Z' }],
+  },
 )
 
 const DisconnectBodySchema = Type.Object(
@@ -100,7 +129,7 @@ const DisconnectBodySchema = Type.Object(
     channel: Type.Optional(Name('every socket in this channel')),
     userId: Type.Optional(Name('every socket of this user')),
   },
-  { title: 'Disconnect', additionalProperties: false },
+  { title: 'Disconnect', additionalProperties: false, examples: [{ userId: 'user-123' }] },
 )
 
 const DisconnectedSchema = Type.Object(
@@ -109,7 +138,7 @@ const DisconnectedSchema = Type.Object(
     message: Type.String({ examples: ['Sockets disconnected'] }),
     disconnectedCount: Type.Integer({ minimum: 0 }),
   },
-  { title: 'Disconnected' },
+  { title: 'Disconnected', examples: [{ success: true, message: 'Sockets disconnected', disconnectedCount: 2 }] },
 )
 
 const socketRoutes: FastifyPluginAsyncTypebox = async (app) => {
@@ -118,8 +147,9 @@ const socketRoutes: FastifyPluginAsyncTypebox = async (app) => {
     {
       schema: {
         summary: 'Send an event to a channel, a user, or a user in a channel',
+        tags: ['sockets'],
         body: DispatchBodySchema,
-        response: { 200: DispatchedSchema, ...apiErrors, 413: ErrorSchema, 415: ErrorSchema },
+        response: { 200: DispatchedSchema, ...apiErrors, ...bodyErrors },
       },
     },
     async (request) => {
@@ -133,6 +163,7 @@ const socketRoutes: FastifyPluginAsyncTypebox = async (app) => {
     {
       schema: {
         summary: 'Mint a client token for a browser or app',
+        tags: ['sockets'],
         description: 'A signed token (JWT, HS256) that connects only as `userId` and only to `channels`.',
         body: TokenBodySchema,
         response: { 200: TokenSchema, ...apiErrors },
@@ -149,6 +180,7 @@ const socketRoutes: FastifyPluginAsyncTypebox = async (app) => {
     {
       schema: {
         summary: 'Force sockets off',
+        tags: ['sockets'],
         description: 'One socket by socketId, or every socket of a channel, a user, or a user in a channel.',
         body: DisconnectBodySchema,
         response: { 200: DisconnectedSchema, ...apiErrors },
@@ -165,6 +197,7 @@ const socketRoutes: FastifyPluginAsyncTypebox = async (app) => {
     {
       schema: {
         summary: 'List connected sockets',
+        tags: ['sockets'],
         querystring: ConnectionsQuery,
         response: { 200: ConnectionsSchema, ...apiErrors },
       },
@@ -177,6 +210,7 @@ const socketRoutes: FastifyPluginAsyncTypebox = async (app) => {
     {
       schema: {
         summary: 'Count the users and sockets in a channel',
+        tags: ['sockets'],
         params: Type.Object({ channel: Name('the channel') }),
         response: { 200: ChannelStatsSchema, ...apiErrors },
       },

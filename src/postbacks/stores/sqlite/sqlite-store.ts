@@ -1,6 +1,6 @@
 // The embedded store: one SQLite file in DATA_DIR; every write is committed before it resolves.
 import type Database from 'better-sqlite3'
-import type { AttemptOutcome, DueDelivery, NewPostback, PostbackStatus, PostbackView } from '../../types.js'
+import type { AttemptOutcome, NewPostback, PostbackStatus, PostbackView } from '../../types.js'
 import { STATUSES } from '../../types.js'
 import {
   InvalidCursorError,

@@ -1,0 +1,98 @@
+// The dashboard and the API docs in a real browser.
+import { mkdir } from 'node:fs/promises'
+import type { Browser, Page } from 'playwright-core'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { TOKEN, startApp, type TestApp } from '../helpers/app.js'
+import { chromiumAvailable, launchBrowser } from '../helpers/browser.js'
+import { startReceiver, type Receiver } from '../helpers/receiver.js'
+import { connect, nextEvent } from '../helpers/sockets.js'
+
+const ARTIFACTS = new URL('../../test-artifacts/', import.meta.url)
+
+let app: TestApp
+let receiver: Receiver
+let browser: Browser
+
+describe.runIf(chromiumAvailable())('in Chromium', () => {
+  beforeAll(async () => {
+    await mkdir(ARTIFACTS, { recursive: true })
+    receiver = await startReceiver()
+    app = await startApp()
+    browser = await launchBrowser()
+  })
+  afterAll(async () => {
+    await browser?.close()
+    await app?.close()
+    await receiver?.close()
+  })
+
+  /** A page that fails the test on any console error, CSP violations included. */
+  async function openPage(path: string, viewport = { width: 1280, height: 800 }): Promise<{ page: Page; errors: string[] }> {
+    const page = await browser.newPage({ viewport })
+    const errors: string[] = []
+    page.on('console', (message) => {
+      if (message.type() === 'error') errors.push(message.text())
+    })
+    page.on('pageerror', (error) => errors.push(error.message))
+    await page.goto(app.url + path)
+    return { page, errors }
+  }
+
+  it('asks for the token, queues a postback that turns completed, dispatches to a live client and lists it', async () => {
+    const { socket } = await connect(app.url, { channel: 'dashboard-test', userId: 'watcher' })
+    try {
+      const { page, errors } = await openPage('/dashboard')
+      await page.fill('#token', TOKEN)
+      await page.click('#login-form button[type=submit]')
+      await page.waitForSelector('#board:not([hidden])')
+      expect(await page.evaluate('Object.keys(sessionStorage)')).toEqual(['qsp-api-token'])
+      expect(await page.evaluate('Object.keys(localStorage)')).toEqual([])
+
+      await page.fill('#postback-form [name=postbackUrl]', receiver.url('/from-dashboard'))
+      await page.click('#postback-form button[type=submit]')
+      const queued = await page.waitForSelector('#postback-form .result:has-text("Queued")')
+      const id = (await queued.textContent())!.replace('Queued ', '')
+      await receiver.waitForRequests(1)
+      await page.waitForSelector(`tr[data-id="${id}"] .badge.completed`, { timeout: 10_000 })
+
+      await page.click(`tr[data-id="${id}"] td.url`)
+      await page.waitForSelector('tr.attempts :text("HTTP 200")')
+
+      const arrival = nextEvent(socket, 'hello-from-dashboard')
+      await page.fill('#dispatch-form [name=channel]', 'dashboard-test')
+      await page.fill('#dispatch-form [name=event]', 'hello-from-dashboard')
+      await page.click('#dispatch-form button[type=submit]')
+      expect(await arrival).toMatchObject({ event: 'hello-from-dashboard', data: { title: 'Hi' } })
+      await page.waitForSelector('#dispatch-form .result:has-text("Sent to 1 socket")')
+
+      const channel = await page.waitForSelector('#channels .channel:has-text("dashboard-test")')
+      expect(await channel.textContent()).toContain('watcher')
+      expect(await page.textContent('#count-completed dd')).toBe('1')
+
+      await page.screenshot({ path: new URL('dashboard-1280x800.png', ARTIFACTS).pathname, fullPage: true })
+      await page.setViewportSize({ width: 390, height: 844 })
+      await page.screenshot({ path: new URL('dashboard-phone.png', ARTIFACTS).pathname, fullPage: true })
+      const overflow = await page.evaluate<number>('document.documentElement.scrollWidth - window.innerWidth')
+      expect(overflow).toBeLessThanOrEqual(0)
+      expect(errors).toEqual([])
+    } finally {
+      socket.close()
+    }
+  })
+
+  it('refuses a wrong token and says so', async () => {
+    const { page } = await openPage('/dashboard')
+    await page.fill('#token', 'wrong')
+    await page.click('#login-form button[type=submit]')
+    await page.waitForSelector('#login-error:has-text("refused")')
+    expect(await page.isVisible('#board')).toBe(false)
+  })
+
+  it('renders the OpenAPI UI at /docs despite the content security policy', async () => {
+    const { page, errors } = await openPage('/docs')
+    await page.waitForSelector('.swagger-ui .info .title:has-text("Queue Socket Provider")', { timeout: 10_000 })
+    await page.waitForSelector('.opblock-summary-path:has-text("/api/queue/postback")')
+    await page.screenshot({ path: new URL('docs.png', ARTIFACTS).pathname })
+    expect(errors.filter((e) => /Content Security Policy|Refused/.test(e))).toEqual([])
+  })
+})

@@ -1,0 +1,64 @@
+// The examples keep working: the Node backend script, and the plain HTML client in Chromium.
+import { spawn } from 'node:child_process'
+import { readFile } from 'node:fs/promises'
+import { createServer, type Server } from 'node:http'
+import type { AddressInfo } from 'node:net'
+import { afterEach, describe, expect, it } from 'vitest'
+import { TOKEN, startApp, type TestApp } from '../helpers/app.js'
+import { chromiumAvailable, launchBrowser } from '../helpers/browser.js'
+
+const EXAMPLES = new URL('../../examples/', import.meta.url)
+const cleanup: (() => Promise<unknown> | unknown)[] = []
+afterEach(async () => {
+  for (const step of cleanup.splice(0).reverse()) await step()
+})
+
+async function app(env: Record<string, string> = {}): Promise<TestApp> {
+  const started = await startApp(env)
+  cleanup.push(() => started.close())
+  return started
+}
+
+describe('examples/backend.mjs', () => {
+  it('queues, watches, mints and dispatches against a running service', async () => {
+    const service = await app()
+    const child = spawn(process.execPath, [new URL('backend.mjs', EXAMPLES).pathname], {
+      env: { PATH: process.env.PATH ?? '', QSP_URL: service.url, QSP_TOKEN: TOKEN },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    })
+    let output = ''
+    child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()))
+    child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()))
+    const code = await new Promise((resolve) => child.on('exit', resolve))
+    expect(code, output).toBe(0)
+    expect(output).toMatch(/status completed after 1 attempt/)
+    expect(output).toMatch(/client token for user-123/)
+    expect(output).toMatch(/dispatched to 0 socket\(s\) \(fallback \d+-/)
+  })
+})
+
+describe.runIf(chromiumAvailable())('examples/browser-client.html in Chromium', () => {
+  it('connects with a client token and shows a dispatched event', async () => {
+    const page = await readFile(new URL('browser-client.html', EXAMPLES))
+    const pages: Server = createServer((_req, res) => res.writeHead(200, { 'content-type': 'text/html' }).end(page))
+    await new Promise<void>((resolve) => pages.listen(0, '127.0.0.1', resolve))
+    cleanup.push(() => new Promise((resolve) => pages.close(resolve)))
+    const origin = `http://127.0.0.1:${(pages.address() as AddressInfo).port}`
+    const service = await app({ ALLOWED_ORIGINS: origin })
+    const { token } = (await service.api('/api/socket/token', { body: { userId: 'user-123', channels: ['team-7'] } })).body
+
+    const browser = await launchBrowser()
+    cleanup.push(() => browser.close())
+    const tab = await browser.newPage()
+    await tab.goto(`${origin}/browser-client.html`)
+    await tab.fill('#url', service.url)
+    await tab.fill('#token', token)
+    await tab.click('#connect button')
+    await tab.waitForSelector('#log:has-text("connected")')
+    expect(await tab.textContent('#log')).toContain('"channel":"team-7"')
+
+    const dispatched = await service.api('/api/socket/dispatch', { body: { userId: 'user-123', event: 'hello', data: { from: 'test' }, ack: true, ackTimeoutMs: 2000 } })
+    expect(dispatched.body).toMatchObject({ dispatchedCount: 1, ackedCount: 1 })
+    await tab.waitForSelector('#log:has-text("hello")')
+  })
+})
