@@ -1,7 +1,6 @@
 // buildApp(config): the whole service as a Fastify instance that has not started listening.
 import type { LookupFunction } from 'node:net'
 import cors from '@fastify/cors'
-import helmet from '@fastify/helmet'
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify'
 import { allowedOrigins, type Config } from './config.js'
@@ -17,6 +16,7 @@ import healthRoutes from './http/routes/health.js'
 import metricsRoutes from './http/routes/metrics.js'
 import postbackRoutes from './http/routes/postbacks.js'
 import socketRoutes from './http/routes/sockets.js'
+import securityHeaders from './http/security-headers.js'
 import { refuseWorkWhileClosing } from './http/shutdown.js'
 import { createValidatorCompiler } from './http/validator.js'
 import { DebugRequestLog, loggerOptions } from './logger.js'
@@ -44,8 +44,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   app.removeContentTypeParser('text/plain')
   await app.register(errorHandling)
   refuseWorkWhileClosing(app)
-  // Plain HTTP must keep working (self-hosted services often run without TLS on private networks).
-  await app.register(helmet, { contentSecurityPolicy: { directives: { upgradeInsecureRequests: null } } })
+  await app.register(securityHeaders)
   await app.register(cors, { origin: allowedOrigins(config), credentials: true })
   await app.register(docs)
   await app.register(metrics)

@@ -134,9 +134,15 @@ export function createPostbackService(options: PostbackServiceOptions) {
         slotsFor: (destination) => limiter.slotsFor(destination),
         turnAway: (destination) => limiter.turnAway(destination),
         process,
-        onFinished: (postback, delivery) => {
-          options.observer?.finished(postback.status)
-          if (delivery.notify) options.notify?.(delivery.notify, postback)
+        onFinished: ({ delivery, status, view }) => {
+          options.observer?.finished(status)
+          const target = delivery.notify
+          if (target && options.notify) {
+            view().then(
+              (postback) => postback && options.notify?.(target, postback),
+              (error: unknown) => options.onError?.(error),
+            )
+          }
         },
         reportError: (error) => options.onError?.(error),
       })

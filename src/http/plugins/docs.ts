@@ -4,8 +4,13 @@ import swaggerUi from '@fastify/swagger-ui'
 import type { FastifyInstance } from 'fastify'
 import fp from 'fastify-plugin'
 import { VERSION } from '../../version.js'
+import { asPage } from '../security-headers.js'
 
 async function docs(app: FastifyInstance) {
+  // The UI's pages get the HTML security headers.
+  app.addHook('onRoute', (route) => {
+    if (route.url.startsWith('/docs')) asPage(route)
+  })
   await app.register(swagger, {
     openapi: {
       openapi: '3.0.3',
@@ -37,4 +42,4 @@ async function docs(app: FastifyInstance) {
   })
 }
 
-export default fp(docs, { name: 'docs' })
+export default fp(docs, { name: 'docs', dependencies: ['security-headers'] })

@@ -14,7 +14,7 @@ const FILES = [
 const dashboardRoutes: FastifyPluginAsync = async (app) => {
   for (const { route, file, type } of FILES) {
     const content = await readFile(new URL(file, ASSETS))
-    app.get(route, { schema: { hide: true } }, async (_request, reply) =>
+    app.get(route, { schema: { hide: true }, helmet: {} }, async (_request, reply) =>
       reply.type(type).header('cache-control', 'no-cache').send(content),
     )
   }

@@ -40,6 +40,14 @@ export interface QueueCounts {
   oldestPendingAt: number | null
 }
 
+export interface Finished {
+  /** the delivery whose attempt ended the postback */
+  delivery: DueDelivery
+  status: 'completed' | 'failed'
+  /** Reads the postback as it now stands (only when someone needs it). */
+  view(): Promise<PostbackView | undefined>
+}
+
 export interface Worker {
   /** deliveries in flight at once on this instance */
   concurrency: number
@@ -49,8 +57,8 @@ export interface Worker {
   turnAway(destination: string): number
   /** Delivers one attempt; resolves with the decision. The signal aborts when the store closes. */
   process(delivery: DueDelivery, signal: AbortSignal): Promise<AttemptOutcome>
-  /** Called once a postback reaches completed or failed, with the delivery that ended it. */
-  onFinished(postback: PostbackView, delivery: DueDelivery): void
+  /** Called once a postback reaches completed or failed. */
+  onFinished(finished: Finished): void
   /** An unexpected error in the consumer loop; the postback concerned is retried later. */
   reportError(error: unknown): void
 }

@@ -11,8 +11,9 @@ import { QUEUE_NAME } from './keys.js'
 export interface ConsumerHooks {
   /** Marks the postback processing; undefined when it must not be delivered (canceled, gone). */
   start(id: string): Promise<DueDelivery | undefined>
-  /** Records the attempt; returns the postback when the outcome ended it. */
-  settle(id: string, outcome: AttemptOutcome): Promise<PostbackView | undefined>
+  /** Records the attempt. */
+  settle(id: string, outcome: AttemptOutcome): Promise<void>
+  view(id: string): Promise<PostbackView | undefined>
 }
 
 export interface ConsumerOptions {
@@ -77,12 +78,12 @@ export function startConsumer(worker: Worker, hooks: ConsumerHooks, options: Con
       await job.moveToDelayed(Date.now(), token)
       throw new DelayedError()
     }
-    const postback = await hooks.settle(id, outcome)
+    await hooks.settle(id, outcome)
     if (outcome.kind === 'retry') {
       throw new RetryLater(Math.max(0, outcome.retryAt - Date.now()), outcome.attempt.error ?? 'failed attempt')
     }
-    if (postback) worker.onFinished(postback, delivery)
-    if (outcome.kind === 'failed') throw new UnrecoverableError(postback?.lastError ?? 'failed')
+    worker.onFinished({ delivery, status: outcome.kind, view: () => hooks.view(id) })
+    if (outcome.kind === 'failed') throw new UnrecoverableError(outcome.attempt.error ?? `HTTP ${outcome.attempt.statusCode}`)
     return { statusCode: outcome.attempt.statusCode }
   }
 

@@ -246,8 +246,8 @@ export async function createRedisStore(options: RedisStoreOptions): Promise<Post
               JSON.stringify(outcome.attempt),
               final ? '1' : '0',
             )
-            return final ? view(id) : undefined
           },
+          view,
         },
         { redisUrl: options.url, prefix: options.prefix, lockMs: options.lockMs, retentionMs: options.retentionMs },
       )

@@ -1,24 +1,41 @@
 // Feeds due postbacks from the table to the worker. No polling: a postback that is due now is
-// claimed on the next turn of the event loop, a later one by a timer set for the earliest due
-// time, and every finished attempt frees its slot for the next claim.
+// picked up at once, a later one by a timer set for the earliest due time.
 //
-// Claims go destination by destination, so a destination at its fair-delivery cap never holds
-// up the others: only the earliest due time of each destination with pending postbacks is kept
-// in memory, never the postbacks themselves.
+// Only one process uses a DATA_DIR, so which postbacks are being delivered is kept in memory:
+// claiming writes nothing, and a crash simply leaves those postbacks pending, to be delivered
+// again after the restart. A commit costs far more than the statements in it, so finished
+// attempts are written in batches: each flush records every attempt that finished since the last
+// one and picks enough postbacks to fill the free slots and a ready queue, in one transaction. A
+// finished attempt hands its slot straight to the next ready postback without waiting for a
+// flush. Postbacks are picked destination by destination, within each destination's
+// fair-delivery slots, so a full destination never holds up the others; only the earliest due
+// time of each destination with pending postbacks is kept in memory, never the backlog itself.
 import type { AttemptOutcome, DueDelivery, PostbackView } from '../../types.js'
 import type { Worker } from '../store.js'
 
 export interface DueSource {
-  /** Marks up to `limit` due postbacks for `destination` as processing and returns them. */
-  claimDue(destination: string, now: number, limit: number): DueDelivery[]
+  /** Up to `limit` pending postbacks for `destination` due by `now`, the earliest first. */
+  dueFor(destination: string, now: number, limit: number): DueDelivery[]
   /** The earliest next attempt among the destination's pending postbacks. */
   nextDueFor(destination: string): number | null
   /** The earliest next attempt of every destination with pending postbacks. */
   nextDueByDestination(): Map<string, number>
-  /** Records an attempt; returns the postback as it now stands. */
-  settle(id: string, outcome: AttemptOutcome, now: number): PostbackView | undefined
+  /** Records an attempt; false when the postback was no longer pending. */
+  settle(id: string, outcome: AttemptOutcome, now: number): boolean
+  view(id: string): PostbackView | undefined
+  /** Runs `work` in one transaction. */
+  transaction<T>(work: () => T): T
 }
 
+interface Finished {
+  delivery: DueDelivery
+  outcome: AttemptOutcome
+}
+
+/** How long finished attempts may wait to be written while deliveries keep going. */
+const FLUSH_INTERVAL_MS = 2
+/** Slots plus ready queue, as a multiple of the slots: enough ready work to last a flush interval. */
+const READY_FACTOR = 4
 /** setTimeout cannot wait longer than this; a later due time is reached in steps. */
 const MAX_TIMER_MS = 2 ** 31 - 1
 
@@ -26,18 +43,49 @@ export class Scheduler {
   readonly #source: DueSource
   readonly #worker: Worker
   readonly #dueAt: Map<string, number>
-  readonly #inFlight = new Set<Promise<void>>()
+  /** picked and waiting for a slot, per destination */
+  readonly #ready = new Map<string, DueDelivery[]>()
+  /** ids of every postback picked: ready or in flight */
+  readonly #picked = new Set<string>()
+  readonly #inFlight = new Map<string, Promise<void>>()
+  /** destination of each postback in flight */
+  readonly #destinations = new Map<string, string>()
   readonly #shutdown = new AbortController()
+  #readyCount = 0
+  #finished: Finished[] = []
+  #flush: { urgent: boolean; handle: NodeJS.Immediate | NodeJS.Timeout } | undefined
   #timer: NodeJS.Timeout | undefined
   #timerAt = Number.POSITIVE_INFINITY
-  #pumpQueued = false
   #closed = false
 
   constructor(source: DueSource, worker: Worker) {
     this.#source = source
     this.#worker = worker
     this.#dueAt = source.nextDueByDestination()
-    this.#queuePump()
+    this.#requestFlush(true)
+  }
+
+  /** Ids of the postbacks whose attempt is under way. */
+  get processing(): string[] {
+    return [...this.#inFlight.keys()]
+  }
+
+  isProcessing(id: string): boolean {
+    return this.#inFlight.has(id)
+  }
+
+  /** Takes a postback out of the ready queue; false when its attempt is already under way. */
+  withdraw(id: string): boolean {
+    if (this.#inFlight.has(id)) return false
+    if (!this.#picked.delete(id)) return true
+    for (const [destination, queue] of this.#ready) {
+      const index = queue.findIndex((d) => d.id === id)
+      if (index === -1) continue
+      queue.splice(index, 1)
+      this.#readyCount--
+      if (queue.length === 0) this.#ready.delete(destination)
+    }
+    return true
   }
 
   /** A postback for `destination` is due at `at` (epoch ms). */
@@ -45,7 +93,7 @@ export class Scheduler {
     if (this.#closed) return
     const known = this.#dueAt.get(destination)
     if (known === undefined || at < known) this.#dueAt.set(destination, at)
-    if (at <= Date.now()) this.#queuePump()
+    if (at <= Date.now()) this.#requestFlush(true)
     else if (at < this.#timerAt) this.#arm(at)
   }
 
@@ -53,55 +101,125 @@ export class Scheduler {
   reload(): void {
     this.#dueAt.clear()
     for (const [destination, at] of this.#source.nextDueByDestination()) this.#dueAt.set(destination, at)
-    this.#queuePump()
+    this.#requestFlush(true)
   }
 
-  /** Stops claiming, waits up to drainMs for attempts in flight, then aborts what is left. */
+  /** Stops picking, waits up to drainMs for attempts in flight, then aborts what is left. */
   async close(drainMs: number): Promise<void> {
     this.#closed = true
     clearTimeout(this.#timer)
-    const all = Promise.all(this.#inFlight)
+    const all = Promise.all(this.#inFlight.values())
     let timer: NodeJS.Timeout | undefined
     await Promise.race([all, new Promise((resolve) => (timer = setTimeout(resolve, drainMs)))])
     clearTimeout(timer)
     this.#shutdown.abort()
     await all
+    this.#cancelFlush()
+    // Attempts that finished during the drain are recorded; aborted ones stay pending.
+    this.#runFlush()
   }
 
-  #queuePump(): void {
-    if (this.#pumpQueued || this.#closed) return
-    this.#pumpQueued = true
-    setImmediate(() => {
-      this.#pumpQueued = false
-      this.#pump()
-    })
+  /** Urgent: on the next turn of the event loop; otherwise within FLUSH_INTERVAL_MS. */
+  #requestFlush(urgent: boolean): void {
+    if (this.#flush && (this.#flush.urgent || !urgent)) return
+    this.#cancelFlush()
+    const run = () => {
+      this.#flush = undefined
+      this.#runFlush()
+    }
+    this.#flush = urgent ? { urgent, handle: setImmediate(run) } : { urgent, handle: setTimeout(run, FLUSH_INTERVAL_MS) }
   }
 
-  #pump(): void {
-    if (this.#closed) return
-    let free = this.#worker.concurrency - this.#inFlight.size
+  #cancelFlush(): void {
+    if (!this.#flush) return
+    if (this.#flush.urgent) clearImmediate(this.#flush.handle as NodeJS.Immediate)
+    else clearTimeout(this.#flush.handle as NodeJS.Timeout)
+    this.#flush = undefined
+  }
+
+  #runFlush(): void {
+    const finished = this.#finished
+    this.#finished = []
     const now = Date.now()
-    // Oldest due first across destinations; a destination without a free slot waits for one of
-    // its attempts to finish, which pumps again.
+    let recorded: boolean[]
+    let picked: DueDelivery[]
+    try {
+      ;[recorded, picked] = this.#source.transaction(() => [
+        finished.map(({ delivery, outcome }) => this.#source.settle(delivery.id, outcome, now)),
+        this.#pick(now, finished.length),
+      ])
+    } catch (error) {
+      this.#worker.reportError(error)
+      this.#finished.unshift(...finished)
+      if (!this.#closed) this.#arm(now + 1000)
+      return
+    }
+    finished.forEach(({ delivery, outcome }, i) => {
+      this.#picked.delete(delivery.id)
+      if (outcome.kind === 'retry') this.notifyDue(delivery.destination, outcome.retryAt)
+      else if (recorded[i]) {
+        this.#worker.onFinished({ delivery, status: outcome.kind, view: async () => this.#source.view(delivery.id) })
+      }
+    })
+    for (const delivery of picked) this.#addReady(delivery)
+    this.#startReady()
+    if (!this.#closed) this.#armForLater(now)
+  }
+
+  /**
+   * Oldest due first across destinations, each up to READY_FACTOR times its free slots, all
+   * together up to READY_FACTOR times the slots. `settling` postbacks are being recorded in this
+   * same transaction and no longer count.
+   */
+  #pick(now: number, settling: number): DueDelivery[] {
+    if (this.#closed) return []
+    let wanted = READY_FACTOR * this.#worker.concurrency - (this.#picked.size - settling)
+    const picked: DueDelivery[] = []
     const due = [...this.#dueAt].filter(([, at]) => at <= now).sort((a, b) => a[1] - b[1])
     for (const [destination] of due) {
-      if (free <= 0) break
-      const slots = Math.min(free, this.#worker.slotsFor(destination))
-      if (slots <= 0) continue
-      try {
-        const batch = this.#source.claimDue(destination, now, slots)
-        for (const delivery of batch) this.#start(delivery)
-        free -= batch.length
-        const next = this.#source.nextDueFor(destination)
-        if (next === null) this.#dueAt.delete(destination)
-        else this.#dueAt.set(destination, next)
-      } catch (error) {
-        this.#worker.reportError(error)
-        this.#arm(now + 1000)
-        return
-      }
+      if (wanted <= 0) break
+      const inFlight = this.#inFlightFor(destination)
+      const mine = inFlight + (this.#ready.get(destination)?.length ?? 0)
+      // The destination's current limit is its free slots plus those it is using.
+      const limit = Math.min(wanted, READY_FACTOR * (this.#worker.slotsFor(destination) + inFlight) - mine)
+      if (limit <= 0) continue
+      // Postbacks already picked are still pending in the table and come first: skip past them.
+      const fresh = this.#source.dueFor(destination, now, limit + mine).filter((d) => !this.#picked.has(d.id)).slice(0, limit)
+      for (const delivery of fresh) this.#picked.add(delivery.id)
+      picked.push(...fresh)
+      wanted -= fresh.length
+      const next = this.#source.nextDueFor(destination)
+      if (next === null) this.#dueAt.delete(destination)
+      else this.#dueAt.set(destination, next)
     }
-    this.#armForLater(now)
+    return picked
+  }
+
+  #inFlightFor(destination: string): number {
+    let count = 0
+    for (const busy of this.#destinations.values()) if (busy === destination) count++
+    return count
+  }
+
+  #addReady(delivery: DueDelivery): void {
+    const queue = this.#ready.get(delivery.destination)
+    if (queue) queue.push(delivery)
+    else this.#ready.set(delivery.destination, [delivery])
+    this.#readyCount++
+  }
+
+  /** Starts ready postbacks while there are free slots, within each destination's own slots. */
+  #startReady(): void {
+    if (this.#closed) return
+    for (const [destination, queue] of this.#ready) {
+      let slots = this.#worker.slotsFor(destination)
+      while (queue.length > 0 && slots > 0 && this.#inFlight.size < this.#worker.concurrency) {
+        this.#start(queue.shift()!)
+        this.#readyCount--
+        slots--
+      }
+      if (queue.length === 0) this.#ready.delete(destination)
+    }
   }
 
   /** Sets the timer for the earliest due time still in the future. */
@@ -116,18 +234,20 @@ export class Scheduler {
     const run = this.#worker
       .process(delivery, this.#shutdown.signal)
       .then((outcome) => {
-        // Interrupted by shutdown: the row stays `processing` and is retried after the next start.
-        if (this.#shutdown.signal.aborted) return
-        const postback = this.#source.settle(delivery.id, outcome, Date.now())
-        if (outcome.kind === 'retry') this.notifyDue(delivery.destination, outcome.retryAt)
-        else if (postback) this.#worker.onFinished(postback, delivery)
+        // Cut off by shutdown: nothing is recorded; the postback stays pending for the next start.
+        if (!this.#shutdown.signal.aborted) this.#finished.push({ delivery, outcome })
       })
       .catch((error: unknown) => this.#worker.reportError(error))
       .finally(() => {
-        this.#inFlight.delete(run)
-        this.#queuePump()
+        this.#inFlight.delete(delivery.id)
+        this.#destinations.delete(delivery.id)
+        if (this.#closed) return
+        this.#startReady()
+        // Running dry: pick at once. Otherwise the finished attempts are written soon, in a batch.
+        this.#requestFlush(this.#readyCount === 0)
       })
-    this.#inFlight.add(run)
+    this.#inFlight.set(delivery.id, run)
+    this.#destinations.set(delivery.id, delivery.destination)
   }
 
   #arm(at: number): void {
@@ -137,7 +257,7 @@ export class Scheduler {
     this.#timer = setTimeout(
       () => {
         this.#timerAt = Number.POSITIVE_INFINITY
-        this.#pump()
+        this.#requestFlush(true)
       },
       Math.min(Math.max(0, at - Date.now()), MAX_TIMER_MS),
     )

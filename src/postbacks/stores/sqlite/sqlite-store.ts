@@ -14,6 +14,7 @@ import {
   type Worker,
 } from '../store.js'
 import { openDatabase } from './database.js'
+import { GroupCommit } from './group-commit.js'
 import { DUE_COLUMNS, VIEW_COLUMNS, toDue, toView, type DueRow, type ViewRow } from './rows.js'
 import { Scheduler, type DueSource } from './scheduler.js'
 
@@ -28,20 +29,23 @@ const PURGE_CHUNK = 1000
 export function createSqliteStore(options: SqliteStoreOptions): PostbackStore {
   const db = openDatabase(options.dataDir)
   const sql = prepare(db)
-  // Attempts cut short by a crash are due again at once.
-  sql.recover.run({ now: Date.now() })
 
+  const inTransaction = db.transaction((work: () => unknown) => work())
   const source: DueSource = {
-    claimDue: (destination, now, limit) => (sql.claim.all({ destination, now, limit }) as DueRow[]).map(toDue),
+    dueFor: (destination, now, limit) => (sql.dueFor.all({ destination, now, limit }) as DueRow[]).map(toDue),
     nextDueFor: (destination) => (sql.nextDueFor.get(destination) as { at: number | null }).at,
     nextDueByDestination: () =>
       new Map((sql.nextDueByDestination.all() as { destination: string; at: number }[]).map((r) => [r.destination, r.at])),
-    settle: (id, outcome, now) => {
-      const row = sql.settle.get(settleParams(id, outcome, now)) as ViewRow | undefined
-      return row && toView(row)
-    },
+    settle: (id, outcome, now) => sql.settle.run(settleParams(id, outcome, now)).changes === 1,
+    view: (id) => read(id),
+    transaction: <T>(work: () => T) => inTransaction(work) as T,
   }
   let scheduler: Scheduler | undefined
+  const inserts = new GroupCommit(db, (postback: NewPostback): AddResult => {
+    if (sql.insert.run(insertParams(postback)).changes === 1) return { id: postback.id, created: true }
+    const first = sql.byIdempotencyKey.get(postback.idempotencyKey) as { id: string }
+    return { id: first.id, created: false }
+  })
 
   const purge = () => {
     const cutoff = Date.now() - options.retentionMs
@@ -50,9 +54,20 @@ export function createSqliteStore(options: SqliteStoreOptions): PostbackStore {
   const purgeTimer = setInterval(purge, Math.max(1000, Math.min(options.retentionMs, 60_000)))
   purgeTimer.unref()
 
+  /** The table says pending; the scheduler knows which of those are being delivered right now. */
+  function present(row: ViewRow): PostbackView {
+    const view = toView(row)
+    return row.status === 'pending' && scheduler?.isProcessing(row.id) ? { ...view, status: 'processing', nextAttemptAt: null } : view
+  }
+
+  function read(id: string): PostbackView | undefined {
+    const row = sql.get.get(id) as ViewRow | undefined
+    return row && present(row)
+  }
+
   function change(id: string, row: ViewRow | undefined): ChangeResult {
-    if (row) return { ok: true, postback: toView(row) }
-    const existing = sql.get.get(id) as ViewRow | undefined
+    if (row) return { ok: true, postback: present(row) }
+    const existing = read(id)
     return existing ? { ok: false, reason: 'conflict', status: existing.status } : { ok: false, reason: 'not_found' }
   }
 
@@ -60,23 +75,25 @@ export function createSqliteStore(options: SqliteStoreOptions): PostbackStore {
     kind: 'sqlite',
 
     async add(postback: NewPostback): Promise<AddResult> {
-      const inserted = sql.insert.run(insertParams(postback))
-      if (inserted.changes === 1) {
-        scheduler?.notifyDue(postback.destination, postback.runAt)
-        return { id: postback.id, created: true }
-      }
-      const first = sql.byIdempotencyKey.get(postback.idempotencyKey) as { id: string }
-      return { id: first.id, created: false }
+      const added = await inserts.run(postback)
+      if (added.created) scheduler?.notifyDue(postback.destination, postback.runAt)
+      return added
     },
 
-    async get(id: string): Promise<PostbackView | undefined> {
-      const row = sql.get.get(id) as ViewRow | undefined
-      return row && toView(row)
-    },
+    get: async (id: string) => read(id),
 
     async list(query: ListQuery): Promise<ListPage> {
       if (query.cursor !== undefined && !/^\d{1,15}$/.test(query.cursor)) throw new InvalidCursorError()
-      const { where, params } = filterClause(query)
+      const { status, ...filter } = query
+      const { where, params } = filterClause(filter)
+      // In the table a postback being delivered is pending; the scheduler says which ones those are.
+      if (status === 'processing' || status === 'pending') {
+        where.push(`status = 'pending'`, `id ${status === 'pending' ? 'NOT IN' : 'IN'} (SELECT value FROM json_each(@processing))`)
+        params.processing = JSON.stringify(scheduler?.processing ?? [])
+      } else if (status !== undefined) {
+        where.push('status = @status')
+        params.status = status
+      }
       if (query.cursor !== undefined) where.push('seq < @cursor')
       const rows = db
         .prepare(`SELECT seq, ${VIEW_COLUMNS} FROM postbacks ${whereSql(where)} ORDER BY seq DESC LIMIT @limit`)
@@ -84,7 +101,7 @@ export function createSqliteStore(options: SqliteStoreOptions): PostbackStore {
       const page = rows.slice(0, query.limit)
       const last = page.at(-1)
       return {
-        items: page.map(toView),
+        items: page.map(present),
         ...(rows.length > query.limit && last ? { nextCursor: String(last.seq) } : {}),
       }
     },
@@ -106,6 +123,7 @@ export function createSqliteStore(options: SqliteStoreOptions): PostbackStore {
     },
 
     async cancel(id: string, now: number): Promise<ChangeResult> {
+      if (scheduler && !scheduler.withdraw(id)) return { ok: false, reason: 'conflict', status: 'processing' }
       return change(id, sql.cancel.get({ id, now }) as ViewRow | undefined)
     },
 
@@ -114,6 +132,9 @@ export function createSqliteStore(options: SqliteStoreOptions): PostbackStore {
       for (const { status, n } of sql.countByStatus.all() as { status: PostbackStatus; n: number }[]) {
         byStatus[status] = n
       }
+      const processing = scheduler?.processing.length ?? 0
+      byStatus.processing = processing
+      byStatus.pending -= processing
       const oldest = sql.oldestPending.get() as { created_at: number } | undefined
       return { byStatus, oldestPendingAt: oldest?.created_at ?? null }
     },
@@ -148,15 +169,10 @@ function prepare(db: Database.Database) {
     ),
     byIdempotencyKey: db.prepare(`SELECT id FROM postbacks WHERE idempotency_key = ?`),
     get: db.prepare(`SELECT ${VIEW_COLUMNS} FROM postbacks WHERE id = ?`),
-    recover: db.prepare(
-      `UPDATE postbacks SET status = 'pending', next_attempt_at = @now, updated_at = @now WHERE status = 'processing'`,
-    ),
-    claim: db.prepare(
-      `UPDATE postbacks SET status = 'processing', updated_at = @now
-       WHERE seq IN (SELECT seq FROM postbacks
-                     WHERE status = 'pending' AND destination = @destination AND next_attempt_at <= @now
-                     ORDER BY next_attempt_at LIMIT @limit)
-       RETURNING ${DUE_COLUMNS}`,
+    dueFor: db.prepare(
+      `SELECT ${DUE_COLUMNS} FROM postbacks
+       WHERE status = 'pending' AND destination = @destination AND next_attempt_at <= @now
+       ORDER BY next_attempt_at LIMIT @limit`,
     ),
     nextDueFor: db.prepare(
       `SELECT MIN(next_attempt_at) AS at FROM postbacks WHERE status = 'pending' AND destination = ?`,
@@ -168,8 +184,7 @@ function prepare(db: Database.Database) {
       `UPDATE postbacks SET status = @status, attempts_made = attempts_made + 1, updated_at = @now,
          next_attempt_at = @nextAttemptAt, finished_at = @finishedAt, last_error = @error,
          last_status_code = @statusCode, attempts = json_insert(attempts, '$[#]', json(@attempt))
-       WHERE id = @id AND status = 'processing'
-       RETURNING ${VIEW_COLUMNS}`,
+       WHERE id = @id AND status = 'pending'`,
     ),
     retry: db.prepare(
       `UPDATE postbacks SET ${REQUEUE_SET}

@@ -1,0 +1,183 @@
+// Postback benchmarks: enqueue rate, delivery rate, latency, growth with a backlog, fairness.
+import { call, hammer, rawPosts } from '../lib/load.js'
+import { TOKEN, ask, startScript, startService, type Started } from '../lib/processes.js'
+import { higherIsBetter, type Row } from '../lib/report.js'
+import { median, now, percentile, round } from '../lib/stats.js'
+
+export interface Sizes {
+  rounds: number
+  enqueueSeconds: number
+  deliveries: number
+  latencySamples: number
+  smallBacklog: number
+  bigBacklog: number
+  growthDeliveries: number
+}
+
+interface Receiver extends Started {
+  expect(count: number): Promise<{ count: number; firstAt: number; lastAt: number; latencies: number[] }>
+  reset(): Promise<void>
+}
+
+export async function startReceiver(): Promise<Receiver> {
+  const started = await startScript('receiver.ts')
+  return {
+    ...started,
+    expect: (count) => ask(started.child, { type: 'expect', count }),
+    reset: async () => void (await ask(started.child, { type: 'reset' })),
+  }
+}
+
+/** A postback the service keeps for an hour: enqueueing is measured without delivery work. */
+const later = (receiver: Receiver) => ({ postbackUrl: `${receiver.url}/later`, payload: { order: 1234, amount: 99.9, currency: 'EUR' }, delayMs: 3_600_000 })
+const due = (receiver: Receiver, path = '/deliver') => ({ postbackUrl: receiver.url + path, payload: { order: 1234, amount: 99.9, currency: 'EUR' } })
+
+/** Requests per second and p99 of POST /api/queue/postback, 50 connections. */
+export async function enqueueRate(service: Started, receiver: Receiver, sizes: Sizes) {
+  const result = await hammer(`${service.url}/api/queue/postback`, later(receiver), { connections: 50, seconds: sizes.enqueueSeconds })
+  if (result.errors > 0) throw new Error(`${result.errors} enqueue errors`)
+  return result
+}
+
+/** Postbacks delivered per second: `count` enqueued as fast as possible, until the receiver has all. */
+export async function deliveryRate(service: Started, receiver: Receiver, count: number, path = '/deliver'): Promise<number> {
+  await receiver.reset()
+  const startedAt = now()
+  const arrived = receiver.expect(count)
+  const result = await hammer(`${service.url}/api/queue/postback`, due(receiver, path), { connections: 50, amount: count })
+  if (result.errors > 0) throw new Error(`${result.errors} enqueue errors`)
+  const { lastAt } = await arrived
+  return count / ((lastAt - startedAt) / 1000)
+}
+
+export async function enqueueBenchmark(sizes: Sizes, receiver: Receiver, env: Record<string, string> = {}) {
+  const service = await startService(env)
+  const baseline = await startScript('baselines/bare-fastify.ts', { API_TOKEN: TOKEN })
+  const ours: { requestsPerSecond: number; p99Ms: number }[] = []
+  const bare: number[] = []
+  try {
+    for (let round = 0; round < sizes.rounds; round++) {
+      ours.push(await enqueueRate(service, receiver, sizes))
+      bare.push((await hammer(`${baseline.url}/api/queue/postback`, later(receiver), { connections: 50, seconds: sizes.enqueueSeconds })).requestsPerSecond)
+    }
+  } finally {
+    await service.stop()
+    await baseline.stop()
+  }
+  return { rps: median(ours.map((o) => o.requestsPerSecond)), p99: median(ours.map((o) => o.p99Ms)), bare: median(bare) }
+}
+
+/**
+ * Postbacks delivered per second once `count` are queued: all are queued for one moment a little
+ * ahead, and the clock runs from that moment until the receiver has all.
+ */
+export async function queuedDeliveryRate(service: Started, receiver: Receiver, count: number): Promise<number> {
+  await receiver.reset()
+  const runAt = Date.now() + 2000 + count / 2 // ample time to queue them all (about 2 ms per 1000)
+  const arrived = receiver.expect(count)
+  const result = await hammer(`${service.url}/api/queue/postback`, { ...due(receiver), runAt: new Date(runAt).toISOString() }, { connections: 50, amount: count })
+  if (result.errors > 0) throw new Error(`${result.errors} enqueue errors`)
+  if (Date.now() > runAt) throw new Error('queueing took longer than the head start; the figure would mix both')
+  const { lastAt } = await arrived
+  return count / ((lastAt - runAt) / 1000)
+}
+
+export async function deliveryBenchmark(sizes: Sizes, receiver: Receiver, env: Record<string, string> = {}) {
+  const ours: number[] = []
+  const endToEnd: number[] = []
+  const raw: number[] = []
+  for (let round = 0; round < sizes.rounds; round++) {
+    const service = await startService({ POSTBACK_CONCURRENCY: '10', POSTBACK_HOST_CONCURRENCY: '10', ...env })
+    try {
+      ours.push(await queuedDeliveryRate(service, receiver, sizes.deliveries))
+      endToEnd.push(await deliveryRate(service, receiver, sizes.deliveries))
+    } finally {
+      await service.stop()
+    }
+    await receiver.reset()
+    const arrived = receiver.expect(sizes.deliveries)
+    const startedAt = await rawPosts(`${receiver.url}/deliver`, due(receiver).payload, sizes.deliveries, 10)
+    raw.push(sizes.deliveries / (((await arrived).lastAt - startedAt) / 1000))
+  }
+  return { ours: median(ours), endToEnd: median(endToEnd), raw: median(raw) }
+}
+
+/** Enqueue → receipt at light load: one postback at a time, 10 ms apart. */
+export async function latencyBenchmark(sizes: Sizes, receiver: Receiver): Promise<Row[]> {
+  const service = await startService()
+  try {
+    await receiver.reset()
+    const arrived = receiver.expect(sizes.latencySamples)
+    for (let i = 0; i < sizes.latencySamples; i++) {
+      await call(service.url, '/api/queue/postback', { postbackUrl: `${receiver.url}/latency`, payload: { sentAt: now(), i } })
+      await new Promise((resolve) => setTimeout(resolve, 10))
+    }
+    const { latencies } = await arrived
+    const p50 = percentile(latencies, 50)
+    const p99 = percentile(latencies, 99)
+    return [
+      { name: 'enqueue→delivery latency p50 (light load)', unit: 'ms', ours: round(p50), target: '≤ 5 ms', met: p50 <= 5 },
+      { name: 'enqueue→delivery latency p99 (light load)', unit: 'ms', ours: round(p99), target: '≤ 20 ms', met: p99 <= 20 },
+    ]
+  } finally {
+    await service.stop()
+  }
+}
+
+/** Enqueue and delivery rates with a small and a big backlog of pending postbacks. */
+export async function growthBenchmark(sizes: Sizes, receiver: Receiver): Promise<Row[]> {
+  const service = await startService({ POSTBACK_CONCURRENCY: '10', POSTBACK_HOST_CONCURRENCY: '10' })
+  const measure = async () => ({
+    enqueue: (await enqueueRate(service, receiver, sizes)).requestsPerSecond,
+    delivery: await deliveryRate(service, receiver, sizes.growthDeliveries),
+  })
+  const fill = async (pending: number) => {
+    const stats = await call(service.url, '/api/queue/stats')
+    const missing = pending - stats.counts.pending
+    if (missing > 0) await hammer(`${service.url}/api/queue/postback`, later(receiver), { connections: 50, amount: missing })
+  }
+  try {
+    await fill(sizes.smallBacklog)
+    const small = await measure()
+    await fill(sizes.bigBacklog)
+    const big = await measure()
+    const pending = (await call(service.url, '/api/queue/stats')).counts.pending
+    const rss = service.rss() / 1024 / 1024
+    return [
+      higherIsBetter(`enqueue rate with ${pending} pending`, 'req/s', big.enqueue, small.enqueue, `${sizes.smallBacklog} pending`, 0.8),
+      higherIsBetter(`delivery rate with ${pending} pending`, 'deliveries/s', big.delivery, small.delivery, `${sizes.smallBacklog} pending`, 0.8),
+      { name: `server RSS with ${pending} pending`, unit: 'MB', ours: round(rss, 1), target: '< 300 MB', met: rss < 300 },
+    ]
+  } finally {
+    await service.stop()
+  }
+}
+
+/** Delivery rate to a fast receiver while a hanging one holds its slots, against the rate alone. */
+export async function fairnessBenchmark(sizes: Sizes, receiver: Receiver): Promise<Row> {
+  const alone: number[] = []
+  const mixed: number[] = []
+  // Another port: another destination, with fair-delivery slots of its own.
+  const hanging = await startReceiver()
+  try {
+    for (let round = 0; round < sizes.rounds; round++) {
+      const quiet = await startService()
+      try {
+        alone.push(await deliveryRate(quiet, receiver, sizes.growthDeliveries))
+      } finally {
+        await quiet.stop()
+      }
+      const busy = await startService()
+      try {
+        // The hanging receiver's postbacks are queued first, so they are due first.
+        await hammer(`${busy.url}/api/queue/postback`, due(hanging, '/hang'), { connections: 10, amount: 200 })
+        mixed.push(await deliveryRate(busy, receiver, sizes.growthDeliveries))
+      } finally {
+        await busy.stop()
+      }
+    }
+  } finally {
+    await hanging.stop()
+  }
+  return higherIsBetter('fair delivery: fast receiver beside a hanging one', 'deliveries/s', median(mixed), median(alone), 'fast receiver alone', 0.8)
+}
