@@ -42,7 +42,7 @@ describe.runIf(redisAvailable)('the Redis store', () => {
       createdAt,
       runAt: createdAt,
     }
-    await redis.qspAdd(keys.postback(id), keys.all, keys.byStatus('pending'), keys.unconfirmed, keys.idempotency(''), id, createdAt, '0', ...hashFields(postback))
+    await redis.qspAdd(keys.postback(id), keys.all, keys.byStatus('pending'), keys.unconfirmed, keys.idempotency(''), id, createdAt, '0', JSON.stringify(hashFields(postback)))
 
     const app = await startApp({ STORE: 'redis', REDIS_PREFIX: prefix, POSTBACK_RETENTION_MS: '1000' })
     cleanup.push(() => app.close())

@@ -37,7 +37,9 @@ const SCAN_BUDGET = 5000
 
 export async function createRedisStore(options: RedisStoreOptions): Promise<PostbackStore> {
   // No offline queue: while Redis is unreachable every call fails at once (503), nothing waits.
-  const redis = defineScripts(new Redis(options.url, { enableOfflineQueue: false, maxRetriesPerRequest: 1 }))
+  const redis = defineScripts(
+    new Redis(options.url, { enableOfflineQueue: false, maxRetriesPerRequest: 1 }),
+  )
   redis.on('error', () => undefined) // reconnection is automatic; calls report unavailability
   await ready(redis, 5000)
   const keys = redisKeys(options.prefix)
@@ -68,6 +70,7 @@ export async function createRedisStore(options: RedisStoreOptions): Promise<Post
   }
 
   const view = async (id: string) => (await views([id]))[0]
+
 
   async function change(id: string, answer: string | null): Promise<ChangeResult> {
     if (answer === null) return { ok: false, reason: 'not_found' }
@@ -152,7 +155,6 @@ export async function createRedisStore(options: RedisStoreOptions): Promise<Post
 
     add: (postback: NewPostback): Promise<AddResult> =>
       available(async () => {
-        const idempotent = postback.idempotencyKey !== undefined
         const [id, created] = await redis.qspAdd(
           keys.postback(postback.id),
           keys.all,
@@ -161,8 +163,9 @@ export async function createRedisStore(options: RedisStoreOptions): Promise<Post
           keys.idempotency(postback.idempotencyKey ?? ''),
           postback.id,
           postback.createdAt,
-          idempotent ? '1' : '0',
-          ...hashFields(postback),
+          postback.idempotencyKey === undefined ? '0' : '1',
+          // One argument instead of 36: each argument costs its own encoding on the way to Redis.
+          JSON.stringify(hashFields(postback)),
         )
         if (created !== 1) return { id, created: false }
         await jobs.add({ id, runAt: postback.runAt, maxAttempts: postback.maxAttempts, destination: postback.destination })

@@ -1,14 +1,15 @@
 // Lua scripts: each state change of a postback, its indexes and its idempotency key in one
 // atomic step. Empty strings stand for null in hash fields.
-import type { Redis } from 'ioredis'
+import type { Redis, Result } from 'ioredis'
 
+/** ARGV: id, createdAt, idempotent ('1'/'0'), the hash fields as one JSON array of name/value pairs */
 const ADD = `
 if ARGV[3] == '1' then
   local existing = redis.call('GET', KEYS[5])
   if existing then return {existing, 0} end
   redis.call('SET', KEYS[5], ARGV[1])
 end
-redis.call('HSET', KEYS[1], unpack(ARGV, 4))
+redis.call('HSET', KEYS[1], unpack(cjson.decode(ARGV[4])))
 redis.call('ZADD', KEYS[2], 0, ARGV[1])
 redis.call('ZADD', KEYS[3], 0, ARGV[1])
 redis.call('ZADD', KEYS[4], ARGV[2], ARGV[1])
@@ -71,23 +72,25 @@ for _, id in ipairs(ids) do
 end
 return #ids`
 
-export interface PostbackScripts {
-  qspAdd(...args: (string | number)[]): Promise<[string, number]>
-  qspStart(...args: (string | number)[]): Promise<(string | null)[] | null>
-  qspSettle(...args: (string | number)[]): Promise<number>
-  qspCancel(...args: (string | number)[]): Promise<string | null>
-  qspRetry(...args: (string | number)[]): Promise<string | null>
-  qspPurge(...args: (string | number)[]): Promise<number>
+type Args = (string | number)[]
+
+declare module 'ioredis' {
+  interface RedisCommander<Context> {
+    qspAdd(...args: Args): Result<[string, number], Context>
+    qspStart(...args: Args): Result<(string | null)[] | null, Context>
+    qspSettle(...args: Args): Result<number, Context>
+    qspCancel(...args: Args): Result<string | null, Context>
+    qspRetry(...args: Args): Result<string | null, Context>
+    qspPurge(...args: Args): Result<number, Context>
+  }
 }
 
-export type ScriptedRedis = Redis & PostbackScripts
-
-export function defineScripts(redis: Redis): ScriptedRedis {
+export function defineScripts(redis: Redis): Redis {
   redis.defineCommand('qspAdd', { numberOfKeys: 5, lua: ADD })
   redis.defineCommand('qspStart', { numberOfKeys: 3, lua: START })
   redis.defineCommand('qspSettle', { numberOfKeys: 5, lua: SETTLE })
   redis.defineCommand('qspCancel', { numberOfKeys: 4, lua: CANCEL })
   redis.defineCommand('qspRetry', { numberOfKeys: 7, lua: RETRY })
   redis.defineCommand('qspPurge', { numberOfKeys: 5, lua: PURGE })
-  return redis as ScriptedRedis
+  return redis
 }

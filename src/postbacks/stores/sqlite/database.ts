@@ -23,15 +23,14 @@ const MIGRATIONS: string[] = [
      last_error TEXT,
      last_status_code INTEGER,
      attempts TEXT NOT NULL DEFAULT '[]',
-     idempotency_key TEXT UNIQUE,
+     idempotency_key TEXT,
      notify TEXT
    );
-   CREATE INDEX postbacks_due ON postbacks(next_attempt_at) WHERE status = 'pending';
+   -- Partial indexes: a postback only pays for the indexes that can find it.
+   CREATE UNIQUE INDEX postbacks_idempotency ON postbacks(idempotency_key) WHERE idempotency_key IS NOT NULL;
+   CREATE INDEX postbacks_destination_due ON postbacks(destination, next_attempt_at) WHERE status = 'pending';
    CREATE INDEX postbacks_finished ON postbacks(finished_at) WHERE finished_at IS NOT NULL;
    CREATE INDEX postbacks_status ON postbacks(status, seq);`,
-  // Fair delivery claims destination by destination.
-  `DROP INDEX postbacks_due;
-   CREATE INDEX postbacks_destination_due ON postbacks(destination, next_attempt_at) WHERE status = 'pending';`,
 ]
 
 export class DataDirInUseError extends Error {

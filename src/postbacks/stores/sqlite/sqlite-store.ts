@@ -14,7 +14,7 @@ import {
   type Worker,
 } from '../store.js'
 import { openDatabase } from './database.js'
-import { GroupCommit } from './group-commit.js'
+import { batched, type Outcome } from '../batched.js'
 import { DUE_COLUMNS, VIEW_COLUMNS, toDue, toView, type DueRow, type ViewRow } from './rows.js'
 import { Scheduler, type DueSource } from './scheduler.js'
 
@@ -41,10 +41,24 @@ export function createSqliteStore(options: SqliteStoreOptions): PostbackStore {
     transaction: <T>(work: () => T) => inTransaction(work) as T,
   }
   let scheduler: Scheduler | undefined
-  const inserts = new GroupCommit(db, (postback: NewPostback): AddResult => {
+  const insertOne = (postback: NewPostback): AddResult => {
     if (sql.insert.run(insertParams(postback)).changes === 1) return { id: postback.id, created: true }
     const first = sql.byIdempotencyKey.get(postback.idempotencyKey) as { id: string }
     return { id: first.id, created: false }
+  }
+  // Inserts of one event-loop turn share a commit; if one fails, the others are redone alone.
+  const insert = batched((postbacks: NewPostback[]): Outcome<AddResult>[] => {
+    try {
+      return inTransaction(() => postbacks.map((p) => ({ value: insertOne(p) }))) as Outcome<AddResult>[]
+    } catch {
+      return postbacks.map((p) => {
+        try {
+          return { value: inTransaction(() => insertOne(p)) as AddResult }
+        } catch (error) {
+          return { error }
+        }
+      })
+    }
   })
 
   const purge = () => {
@@ -75,7 +89,7 @@ export function createSqliteStore(options: SqliteStoreOptions): PostbackStore {
     kind: 'sqlite',
 
     async add(postback: NewPostback): Promise<AddResult> {
-      const added = await inserts.run(postback)
+      const added = await insert(postback)
       if (added.created) scheduler?.notifyDue(postback.destination, postback.runAt)
       return added
     },
@@ -165,7 +179,7 @@ function prepare(db: Database.Database) {
          created_at, updated_at, next_attempt_at, idempotency_key, notify)
        VALUES (@id, @url, @destination, @method, @headers, @body, 'pending', @maxAttempts, @timeoutMs,
          @createdAt, @createdAt, @runAt, @idempotencyKey, @notify)
-       ON CONFLICT (idempotency_key) DO NOTHING`,
+       ON CONFLICT (idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING`,
     ),
     byIdempotencyKey: db.prepare(`SELECT id FROM postbacks WHERE idempotency_key = ?`),
     get: db.prepare(`SELECT ${VIEW_COLUMNS} FROM postbacks WHERE id = ?`),
