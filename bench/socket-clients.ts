@@ -6,6 +6,8 @@ import { answerRequests } from './lib/processes.js'
 import { now } from './lib/stats.js'
 
 let sockets: WebSocket[] = []
+/** soak mode: latencies of `soak` events (their data carries sentAt) */
+let soak = { count: 0, latencies: [] as number[] }
 let watch: { prefix: string; seen: Set<WebSocket>; count: number; firstAt: number; lastAt: number; done?: () => void } | undefined
 
 function open(url: string, token: string, channel: string, userId: string): Promise<WebSocket> {
@@ -23,6 +25,12 @@ function open(url: string, token: string, channel: string, userId: string): Prom
         return resolve(ws)
       }
       if (packet.startsWith('44')) return reject(new Error(`refused: ${packet}`))
+      if (packet.startsWith('42["soak"')) {
+        soak.count++
+        const sentAt = /"sentAt":([\d.]+)/.exec(packet)?.[1]
+        if (sentAt && soak.latencies.length < 100_000) soak.latencies.push(now() - Number(sentAt))
+        return
+      }
       if (watch && packet.startsWith(watch.prefix) && !watch.seen.has(ws)) {
         const at = now()
         watch.seen.add(ws)
@@ -35,13 +43,20 @@ function open(url: string, token: string, channel: string, userId: string): Prom
 }
 
 answerRequests({
-  /** Opens `count` sockets to `url` in `channel`, `batch` handshakes at a time. */
-  async connect({ url, token, channel, count, batch = 200 }: { url: string; token: string; channel: string; count: number; batch?: number }) {
+  /** Opens `count` sockets to `url`, spread over `channels` channels named `<channel>-<n>` (or all in `channel`). */
+  async connect({ url, token, channel, count, channels, batch = 200 }: { url: string; token: string; channel: string; count: number; channels?: number; batch?: number }) {
     for (let i = 0; i < count; i += batch) {
       const size = Math.min(batch, count - i)
-      sockets.push(...(await Promise.all(Array.from({ length: size }, (_, j) => open(url, token, channel, `user-${i + j}`)))))
+      const name = (n: number) => (channels ? `${channel}-${n % channels}` : channel)
+      sockets.push(...(await Promise.all(Array.from({ length: size }, (_, j) => open(url, token, name(i + j), `user-${i + j}`)))))
     }
     return sockets.length
+  },
+  /** Soak events received since the last call, and their latencies. */
+  soakStats() {
+    const current = soak
+    soak = { count: 0, latencies: [] }
+    return current
   },
   /** Starts watching for `event`; `received` resolves once every socket got it. */
   arm({ event }: { event: string }) {

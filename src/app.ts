@@ -6,6 +6,7 @@ import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastif
 import { allowedOrigins, type Config } from './config.js'
 import { requireApiToken } from './http/auth.js'
 import errorHandling from './http/error-handler.js'
+import { clientErrorHandler, frameworkErrors } from './http/framework-errors.js'
 import docs from './http/plugins/docs.js'
 import metrics from './http/plugins/metrics.js'
 import postbacks from './http/plugins/postbacks.js'
@@ -37,6 +38,8 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     logController: new DebugRequestLog(),
     // Our own 503 SHUTTING_DOWN (refuseWorkWhileClosing) keeps the error shape.
     return503OnClosing: false,
+    frameworkErrors,
+    clientErrorHandler,
   }).withTypeProvider<TypeBoxTypeProvider>()
 
   app.setValidatorCompiler(createValidatorCompiler())

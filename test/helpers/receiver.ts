@@ -34,7 +34,8 @@ export interface Receiver {
   close(): Promise<void>
 }
 
-export async function startReceiver(responder: Responder = () => ({ status: 200 })): Promise<Receiver> {
+/** `host` is 127.0.0.1 unless a test needs the receiver on another interface. */
+export async function startReceiver(responder: Responder = () => ({ status: 200 }), host = '127.0.0.1'): Promise<Receiver> {
   const requests: ReceivedRequest[] = []
   const waiters = new Set<() => void>()
   let respond = responder
@@ -62,12 +63,12 @@ export async function startReceiver(responder: Responder = () => ({ status: 200 
       res.end(reply.body ?? '')
     })
   })
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+  await new Promise<void>((resolve) => server.listen(0, host, resolve))
   const { port } = server.address() as AddressInfo
 
   return {
     port,
-    url: (path = '/hook') => `http://127.0.0.1:${port}${path}`,
+    url: (path = '/hook') => `http://${host}:${port}${path}`,
     requests,
     respondWith(next) {
       respond = next

@@ -1,4 +1,6 @@
 import type { LookupFunction } from 'node:net'
+import { networkInterfaces } from 'node:os'
+import { blockedKind } from '../../src/postbacks/delivery/ip-ranges.js'
 import { afterEach, describe, expect, it } from 'vitest'
 import { startApp, type TestApp } from '../helpers/app.js'
 import { startReceiver, type Receiver } from '../helpers/receiver.js'
@@ -81,6 +83,31 @@ describe('SSRF guard (on by default)', () => {
     await enqueue(`http://internal.example:${receiver.port}/hook`)
     const [request] = await receiver.waitForRequests(1)
     expect(request!.headers.host).toBe(`internal.example:${receiver.port}`)
+  })
+
+  it('never follows a redirect, so a redirect to loopback reaches nothing there', async () => {
+    const inside = await startReceiver()
+    // A redirector the guard lets through: this machine's own non-loopback, non-private address
+    // if it has one; otherwise the guard is switched off to reach the redirector on loopback.
+    const external = Object.values(networkInterfaces())
+      .flat()
+      .find((i) => i && i.family === 'IPv4' && !i.internal && blockedKind(i.address) === undefined)
+    const redirector = await startReceiver(() => ({ status: 302, headers: { location: inside.url('/admin') } }), external?.address ?? '127.0.0.1')
+    app = await startApp({ POSTBACK_ALLOW_PRIVATE_NETWORKS: external ? 'false' : 'true', POSTBACK_MAX_ATTEMPTS: '1' })
+    try {
+      const { body } = await enqueue(redirector.url('/hook'))
+      const done = await waitFor(async () => {
+        const postback = (await app.api(`/api/queue/postback/${body.queueId}`)).body
+        return postback.status === 'failed' && postback
+      })
+      expect(done).toMatchObject({ lastStatusCode: 302, lastError: 'Redirect not followed (302)' })
+      expect(redirector.requests).toHaveLength(1)
+      await sleep(200)
+      expect(inside.requests).toHaveLength(0)
+    } finally {
+      await inside.close()
+      await redirector.close()
+    }
   })
 
   it('never waits on DNS to answer an enqueue, and a lookup that hangs times out with the attempt', async () => {
