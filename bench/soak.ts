@@ -1,6 +1,7 @@
 // npm run soak: 5000 sockets, 500 dispatches/s and 500 enqueues/s for 5 minutes (--minutes=N),
-// all on loopback, stopping by itself. Prints errors, p99 latencies and the service's RSS every
-// 10 s, and whether RSS levels off. Results go to bench/results/soak.json.
+// all on loopback, stopping by itself. Dispatches go 9 in 10 to one user (one socket) and 1 in 10
+// to a channel of 100 sockets, as notifications usually do. Prints errors, p99 latencies and the
+// service's RSS every 10 s, and whether RSS levels off. Results go to bench/results/soak.json.
 import { writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { Agent } from 'undici'
@@ -64,7 +65,8 @@ const perTick = (RATE * TICK_MS) / 1000
 const ticker = setInterval(() => {
   for (let i = 0; i < perTick; i++) {
     const n = sequence++
-    send('dispatch', '/api/socket/dispatch', { channel: `soak-${n % CHANNELS}`, event: 'soak', data: { n, sentAt: now() } })
+    const target = n % 10 === 0 ? { channel: `soak-${n % CHANNELS}` } : { userId: `user-${n % SOCKETS}` }
+    send('dispatch', '/api/socket/dispatch', { ...target, event: 'soak', data: { n, sentAt: now() } })
     send('enqueue', '/api/queue/postback', { postbackUrl: `${receiver.url}/soak`, payload: { n, sentAt: now() } })
   }
 }, TICK_MS)
