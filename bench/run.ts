@@ -4,7 +4,7 @@ import { randomBytes } from 'node:crypto'
 import { existsSync } from 'node:fs'
 import { cpus } from 'node:os'
 import { join } from 'node:path'
-import { Redis } from 'ioredis'
+import { deleteKeys, redisAnswers } from '../test/helpers/redis.js'
 import { ROOT } from './lib/processes.js'
 import { higherIsBetter, lowerIsBetter, print, save, type Row } from './lib/report.js'
 import { round } from './lib/stats.js'
@@ -28,30 +28,6 @@ const sizes: Sizes & { fanOutSockets: number[]; dispatches: number; memorySocket
   : { rounds: 3, enqueueSeconds: 10, deliveries: 20_000, latencySamples: 300, smallBacklog: 1000, bigBacklog: 100_000, growthDeliveries: 5000, fanOutSockets: [1000, 5000], dispatches: 10, memorySockets: 5000 }
 
 const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379'
-
-async function redisAvailable(): Promise<boolean> {
-  const client = new Redis(REDIS_URL, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null })
-  client.on('error', () => undefined)
-  try {
-    await client.connect()
-    return (await client.ping()) === 'PONG'
-  } catch {
-    return false
-  } finally {
-    client.disconnect()
-  }
-}
-
-async function deleteKeys(prefix: string): Promise<void> {
-  const client = new Redis(REDIS_URL)
-  let cursor = '0'
-  do {
-    const [next, keys] = await client.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 1000)
-    if (keys.length) await client.unlink(...keys)
-    cursor = next
-  } while (cursor !== '0')
-  client.disconnect()
-}
 
 const step = (name: string) => console.log(`… ${name}`)
 
@@ -113,7 +89,7 @@ async function main(): Promise<void> {
       rows.push(lowerIsBetter(`memory per idle socket (${sizes.memorySockets} sockets)`, 'KB', memoryOurs / 1024, memoryBare / 1024, 'bare Socket.IO', 1.3))
     }
 
-    if (wanted('redis') && (await redisAvailable())) {
+    if (wanted('redis') && (await redisAnswers(REDIS_URL))) {
       const prefix = `qsp-bench-${randomBytes(4).toString('hex')}`
       const redis = { STORE: 'redis', REDIS_URL, REDIS_PREFIX: prefix }
       try {
@@ -135,7 +111,7 @@ async function main(): Promise<void> {
           rows.push({ ...lowerIsBetter(`STORE=redis fan-out to ${sockets} sockets (p50)`, 'ms', redisFanOut, fanOutTimes.get(sockets)!, 'SQLite', Infinity), target: 'reported', met: undefined })
         }
       } finally {
-        await deleteKeys(prefix)
+        await deleteKeys(prefix, REDIS_URL)
       }
     } else if (wanted('redis')) {
       console.warn(`Redis does not answer at ${REDIS_URL}: the STORE=redis rows are left out`)

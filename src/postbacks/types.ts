@@ -80,19 +80,11 @@ export interface NewPostback {
   notify?: Notify
 }
 
-/** A postback claimed for one delivery attempt. */
-export interface DueDelivery {
-  id: string
-  url: string
-  destination: string
-  method: HttpMethod
-  headers: Record<string, string>
-  body: string
+/** A postback picked for one delivery attempt. */
+export interface DueDelivery
+  extends Pick<NewPostback, 'id' | 'url' | 'destination' | 'method' | 'headers' | 'body' | 'maxAttempts' | 'timeoutMs' | 'notify'> {
   /** attempts finished before this one */
   attemptsMade: number
-  maxAttempts: number
-  timeoutMs: number
-  notify?: Notify
 }
 
 /** The result of one attempt and what happens next, decided by the retry policy. */

@@ -1,38 +1,36 @@
 // Two instances on one Redis behave as one service.
 import { io, type Socket } from 'socket.io-client'
-import { afterEach, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
+import { cleanupAfterEach } from '../helpers/cleanup.js'
 import { TOKEN, request, startApp, tempDir, type TestApp } from '../helpers/app.js'
 import { startReceiver, type Receiver } from '../helpers/receiver.js'
 import { REDIS_URL, deleteKeys, storesUnderTest, uniquePrefix } from '../helpers/redis.js'
-import { spawnServer, type ServerProcess } from '../helpers/server-process.js'
+import { serverProcesses, serviceEnv } from '../helpers/server-process.js'
 import { connect, nextEvent, recordEvents } from '../helpers/sockets.js'
 import { sleep, waitFor } from '../helpers/wait.js'
 
-const cleanup: (() => Promise<unknown> | unknown)[] = []
-afterEach(async () => {
-  for (const step of cleanup.splice(0).reverse()) await step()
-})
+const defer = cleanupAfterEach()
 
 async function cluster(env: Record<string, string> = {}): Promise<[TestApp, TestApp, string]> {
   const prefix = uniquePrefix()
-  cleanup.push(() => deleteKeys(prefix))
+  defer(() => deleteKeys(prefix))
   const shared = { STORE: 'redis', REDIS_PREFIX: prefix, ...env }
   const a = await startApp(shared)
-  cleanup.push(() => a.close())
+  defer(() => a.close())
   const b = await startApp(shared)
-  cleanup.push(() => b.close())
+  defer(() => b.close())
   return [a, b, prefix]
 }
 
 async function receiver(...args: Parameters<typeof startReceiver>): Promise<Receiver> {
   const started = await startReceiver(...args)
-  cleanup.push(() => started.close())
+  defer(() => started.close())
   return started
 }
 
 async function socketOn(app: TestApp, query: Record<string, string>): Promise<Socket> {
   const { socket } = await connect(app.url, query)
-  cleanup.push(() => socket.close())
+  defer(() => socket.close())
   return socket
 }
 
@@ -120,7 +118,7 @@ describe.runIf(clusterable)('two instances on one Redis', () => {
       forceNew: true,
       auth: { token: TOKEN, pid: session._pid, offset: session._lastOffset },
     })
-    cleanup.push(() => resumed.close())
+    defer(() => resumed.close())
     // Missed events are replayed right after the handshake, so the recording starts before it.
     const events = recordEvents(resumed)
     await waitFor(() => events.some((e) => e.name === 'missed'), { what: 'the missed event on B' })
@@ -130,28 +128,16 @@ describe.runIf(clusterable)('two instances on one Redis', () => {
 
   it('hands a postback to B when A is killed in the middle of delivering it', async () => {
     const prefix = uniquePrefix()
-    cleanup.push(() => deleteKeys(prefix))
+    defer(() => deleteKeys(prefix))
     const target = await receiver((_request, index) => (index === 0 ? { hang: true } : { status: 200 }))
     const dir = await tempDir('qsp-cluster-')
-    const env = {
-      API_TOKEN: TOKEN,
-      NODE_ENV: 'production',
-      HOST: '127.0.0.1',
-      PORT: '0',
-      STORE: 'redis',
-      REDIS_URL,
-      REDIS_PREFIX: prefix,
-      POSTBACK_ALLOW_PRIVATE_NETWORKS: 'true',
-      POSTBACK_LOCK_MS: '1000',
-    }
-    const first: ServerProcess = spawnServer(dir, env)
-    cleanup.push(() => first.child.kill('SIGKILL'))
+    const first = serverProcesses(defer)(dir, serviceEnv({ STORE: 'redis', REDIS_URL, REDIS_PREFIX: prefix, POSTBACK_LOCK_MS: '1000' }))
     const firstUrl = await first.listening()
     const { body } = await request(firstUrl, '/api/queue/postback', { body: { postbackUrl: target.url(), payload: {} } })
     await target.waitForRequests(1)
 
     const b = await startApp({ STORE: 'redis', REDIS_PREFIX: prefix, POSTBACK_LOCK_MS: '1000' })
-    cleanup.push(() => b.close())
+    defer(() => b.close())
     first.child.kill('SIGKILL')
     const [, second] = await target.waitForRequests(2, 15_000)
     expect(second!.headers['webhook-id']).toBe(body.queueId)

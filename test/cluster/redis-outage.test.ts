@@ -2,16 +2,14 @@
 import { spawn, type ChildProcess } from 'node:child_process'
 import { rm } from 'node:fs/promises'
 import { createServer } from 'node:net'
-import { afterEach, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
+import { cleanupAfterEach } from '../helpers/cleanup.js'
 import { request, startApp, tempDir, type TestApp } from '../helpers/app.js'
 import { startReceiver, type Receiver } from '../helpers/receiver.js'
 import { storesUnderTest } from '../helpers/redis.js'
 import { sleep, waitFor } from '../helpers/wait.js'
 
-const cleanup: (() => Promise<unknown> | unknown)[] = []
-afterEach(async () => {
-  for (const step of cleanup.splice(0).reverse()) await step()
-})
+const defer = cleanupAfterEach()
 
 async function freePort(): Promise<number> {
   const server = createServer()
@@ -53,14 +51,14 @@ const clusterable = (await storesUnderTest()).includes('redis')
 describe.runIf(clusterable)('Redis going away', () => {
   it('answers 503 and degraded health while Redis is down, then resumes and delivers everything answered 200', async () => {
     const dir = await tempDir('qsp-redis-')
-    cleanup.push(() => rm(dir, { recursive: true, force: true }))
+    defer(() => rm(dir, { recursive: true, force: true }))
     const port = await freePort()
     let redis = await startRedis(port, dir)
-    cleanup.push(() => stop(redis))
+    defer(() => stop(redis))
     const target: Receiver = await startReceiver()
-    cleanup.push(() => target.close())
+    defer(() => target.close())
     const app: TestApp = await startApp({ STORE: 'redis', REDIS_URL: `redis://127.0.0.1:${port}`, REDIS_PREFIX: 'outage' })
-    cleanup.push(() => app.close())
+    defer(() => app.close())
 
     const accepted: string[] = []
     const statuses = new Map<number, number>()

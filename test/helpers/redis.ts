@@ -6,7 +6,8 @@ export const REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379'
 
 export type StoreKind = 'sqlite' | 'redis'
 
-async function redisAnswers(url = REDIS_URL): Promise<boolean> {
+/** Whether a Redis answers PING at `url`. */
+export async function redisAnswers(url = REDIS_URL): Promise<boolean> {
   const client = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null })
   client.on('error', () => undefined)
   try {

@@ -1,6 +1,7 @@
 // Runs src/server.ts in a child process, the way `npm start` runs the built one.
 import { spawn, type ChildProcess } from 'node:child_process'
 import { fileURLToPath } from 'node:url'
+import { TOKEN } from './app.js'
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url))
 const SERVER = `${ROOT}src/server.ts`
@@ -14,6 +15,18 @@ export interface ServerProcess {
   listening(timeoutMs?: number): Promise<string>
   /** Resolves with the exit code (or the signal's name). */
   exited(timeoutMs?: number): Promise<number | string>
+}
+
+/** A production-like environment for a spawned service; `env` adds to it or overrides it. */
+export function serviceEnv(env: Record<string, string> = {}): Record<string, string> {
+  return {
+    API_TOKEN: TOKEN,
+    NODE_ENV: 'production',
+    HOST: '127.0.0.1',
+    PORT: '0',
+    POSTBACK_ALLOW_PRIVATE_NETWORKS: 'true',
+    ...env,
+  }
 }
 
 /** Starts the server with exactly `env` (plus PATH), in `cwd`. */
@@ -64,5 +77,16 @@ export function spawnServer(cwd: string, env: Record<string, string>): ServerPro
     exited(timeoutMs = 15_000) {
       return bounded(exit, timeoutMs, 'server did not exit')
     },
+  }
+}
+
+/** Spawned servers that are SIGKILLed after the test, if still running. */
+export function serverProcesses(defer: (step: () => unknown) => void): (cwd: string, env: Record<string, string>) => ServerProcess {
+  return (cwd, env) => {
+    const server = spawnServer(cwd, env)
+    defer(() => {
+      if (server.child.exitCode === null && server.child.signalCode === null) server.child.kill('SIGKILL')
+    })
+    return server
   }
 }

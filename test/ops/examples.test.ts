@@ -3,19 +3,17 @@ import { spawn } from 'node:child_process'
 import { readFile } from 'node:fs/promises'
 import { createServer, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
-import { afterEach, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
+import { cleanupAfterEach } from '../helpers/cleanup.js'
 import { TOKEN, startApp, type TestApp } from '../helpers/app.js'
 import { chromiumAvailable, launchBrowser } from '../helpers/browser.js'
 
 const EXAMPLES = new URL('../../examples/', import.meta.url)
-const cleanup: (() => Promise<unknown> | unknown)[] = []
-afterEach(async () => {
-  for (const step of cleanup.splice(0).reverse()) await step()
-})
+const defer = cleanupAfterEach()
 
 async function app(env: Record<string, string> = {}): Promise<TestApp> {
   const started = await startApp(env)
-  cleanup.push(() => started.close())
+  defer(() => started.close())
   return started
 }
 
@@ -42,13 +40,13 @@ describe.runIf(chromiumAvailable())('examples/browser-client.html in Chromium', 
     const page = await readFile(new URL('browser-client.html', EXAMPLES))
     const pages: Server = createServer((_req, res) => res.writeHead(200, { 'content-type': 'text/html' }).end(page))
     await new Promise<void>((resolve) => pages.listen(0, '127.0.0.1', resolve))
-    cleanup.push(() => new Promise((resolve) => pages.close(resolve)))
+    defer(() => new Promise((resolve) => pages.close(resolve)))
     const origin = `http://127.0.0.1:${(pages.address() as AddressInfo).port}`
     const service = await app({ ALLOWED_ORIGINS: origin })
     const { token } = (await service.api('/api/socket/token', { body: { userId: 'user-123', channels: ['team-7'] } })).body
 
     const browser = await launchBrowser()
-    cleanup.push(() => browser.close())
+    defer(() => browser.close())
     const tab = await browser.newPage()
     await tab.goto(`${origin}/browser-client.html`)
     await tab.fill('#url', service.url)

@@ -3,7 +3,7 @@ import { rm } from 'node:fs/promises'
 import { afterEach, describe, expect, it } from 'vitest'
 import { TOKEN, request, tempDir } from '../helpers/app.js'
 import { startReceiver, type Receiver } from '../helpers/receiver.js'
-import { spawnServer, type ServerProcess } from '../helpers/server-process.js'
+import { serviceEnv, spawnServer, type ServerProcess } from '../helpers/server-process.js'
 import { connect, connectError } from '../helpers/sockets.js'
 
 let receiver: Receiver
@@ -21,15 +21,7 @@ describe('logs', () => {
     dir = await tempDir('qsp-logs-')
     receiver = await startReceiver((_request, index) => ({ status: index === 0 ? 500 : 200 }))
     const receiverSecret = 'receiver-secret-7f3a9c'
-    server = spawnServer(dir, {
-      API_TOKEN: TOKEN,
-      NODE_ENV: 'production',
-      LOG_LEVEL: 'trace',
-      HOST: '127.0.0.1',
-      PORT: '0',
-      POSTBACK_ALLOW_PRIVATE_NETWORKS: 'true',
-      POSTBACK_BACKOFF_MS: '10',
-    })
+    server = spawnServer(dir, serviceEnv({ LOG_LEVEL: 'trace', POSTBACK_BACKOFF_MS: '10' }))
     const url = await server.listening()
 
     await request(url, '/api/queue/postback', {

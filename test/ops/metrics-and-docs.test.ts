@@ -1,22 +1,20 @@
-import { afterEach, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
+import { cleanupAfterEach } from '../helpers/cleanup.js'
 import { request, startApp, type TestApp } from '../helpers/app.js'
 import { startReceiver, type Receiver } from '../helpers/receiver.js'
 import { connect } from '../helpers/sockets.js'
 import { waitFor } from '../helpers/wait.js'
 
-const cleanup: (() => Promise<unknown> | unknown)[] = []
-afterEach(async () => {
-  for (const step of cleanup.splice(0).reverse()) await step()
-})
+const defer = cleanupAfterEach()
 
 async function app(): Promise<TestApp> {
   const started = await startApp({ POSTBACK_MAX_ATTEMPTS: '1' })
-  cleanup.push(() => started.close())
+  defer(() => started.close())
   return started
 }
 async function receiver(...args: Parameters<typeof startReceiver>): Promise<Receiver> {
   const started = await startReceiver(...args)
-  cleanup.push(() => started.close())
+  defer(() => started.close())
   return started
 }
 
@@ -38,7 +36,7 @@ describe('GET /metrics', () => {
     const gone = await receiver(() => ({ status: 410 }))
     const hanging = await receiver(() => ({ hang: true }))
     const { socket } = await connect(service.url, { channel: 'm' })
-    cleanup.push(() => socket.close())
+    defer(() => socket.close())
     await service.api('/api/queue/postback', { body: { postbackUrl: ok.url(), payload: {} } })
     await service.api('/api/queue/postback', { body: { postbackUrl: gone.url(), payload: {} } })
     await service.api('/api/queue/postback', { body: { postbackUrl: hanging.url(), payload: {} } })

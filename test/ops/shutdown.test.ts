@@ -1,39 +1,28 @@
 // SIGTERM lets a delivery in flight finish, closes the sockets and exits 0.
 import { rm } from 'node:fs/promises'
-import { afterEach, describe, expect, it } from 'vitest'
-import { TOKEN, request, tempDir } from '../helpers/app.js'
-import { startReceiver, type Receiver } from '../helpers/receiver.js'
-import { spawnServer, type ServerProcess } from '../helpers/server-process.js'
+import { describe, expect, it } from 'vitest'
+import { request, tempDir } from '../helpers/app.js'
+import { cleanupAfterEach } from '../helpers/cleanup.js'
+import { startReceiver, type Responder } from '../helpers/receiver.js'
+import { serverProcesses, serviceEnv } from '../helpers/server-process.js'
 import { connect, nextEvent } from '../helpers/sockets.js'
 import { waitFor } from '../helpers/wait.js'
 
-let receiver: Receiver
-let dir: string
-const servers: ServerProcess[] = []
+const defer = cleanupAfterEach()
+const spawn = serverProcesses(defer)
 
-afterEach(async () => {
-  for (const server of servers.splice(0)) if (server.child.exitCode === null) server.child.kill('SIGKILL')
-  await receiver?.close()
-  await rm(dir, { recursive: true, force: true })
-})
-
-function start(): ServerProcess {
-  const server = spawnServer(dir, {
-    API_TOKEN: TOKEN,
-    NODE_ENV: 'production',
-    HOST: '127.0.0.1',
-    PORT: '0',
-    POSTBACK_ALLOW_PRIVATE_NETWORKS: 'true',
-    SHUTDOWN_TIMEOUT_MS: '5000',
-  })
-  servers.push(server)
-  return server
+/** A working directory, a receiver answering as told, and a way to start the service there. */
+async function setUp(responder: Responder) {
+  const dir = await tempDir('qsp-shutdown-')
+  defer(() => rm(dir, { recursive: true, force: true }))
+  const receiver = await startReceiver(responder)
+  defer(() => receiver.close())
+  return { receiver, start: () => spawn(dir, serviceEnv({ SHUTDOWN_TIMEOUT_MS: '5000' })) }
 }
 
 describe('graceful shutdown', () => {
   it('on SIGTERM finishes the delivery in flight, closes sockets and exits 0', async () => {
-    dir = await tempDir('qsp-shutdown-')
-    receiver = await startReceiver(() => ({ status: 200, delayMs: 1500, body: 'took my time' }))
+    const { receiver, start } = await setUp(() => ({ status: 200, delayMs: 1500, body: 'took my time' }))
     const server = start()
     const url = await server.listening()
     const { socket } = await connect(url, { channel: 'c' })
@@ -58,8 +47,7 @@ describe('graceful shutdown', () => {
   })
 
   it('cuts a delivery off after SHUTDOWN_TIMEOUT_MS and delivers it again after restart', async () => {
-    dir = await tempDir('qsp-shutdown-')
-    receiver = await startReceiver((_request, index) => (index === 0 ? { hang: true } : { status: 200 }))
+    const { receiver, start } = await setUp((_request, index) => (index === 0 ? { hang: true } : { status: 200 }))
     const server = start()
     const url = await server.listening()
     const { body } = await request(url, '/api/queue/postback', { body: { postbackUrl: receiver.url(), payload: {} } })

@@ -1,40 +1,23 @@
 import { rm } from 'node:fs/promises'
-import { afterEach, describe, expect, it } from 'vitest'
-import { TOKEN, request, tempDir } from '../helpers/app.js'
-import { startReceiver, type Receiver } from '../helpers/receiver.js'
-import { spawnServer, type ServerProcess } from '../helpers/server-process.js'
+import { describe, expect, it } from 'vitest'
+import { request, tempDir } from '../helpers/app.js'
+import { cleanupAfterEach } from '../helpers/cleanup.js'
+import { startReceiver } from '../helpers/receiver.js'
+import { serverProcesses, serviceEnv } from '../helpers/server-process.js'
 import { waitFor } from '../helpers/wait.js'
 
 const CONCURRENCY = 5
-let receiver: Receiver
-let dir: string
-const servers: ServerProcess[] = []
-
-afterEach(async () => {
-  for (const server of servers.splice(0)) if (server.child.exitCode === null) server.child.kill('SIGKILL')
-  await receiver?.close()
-  await rm(dir, { recursive: true, force: true })
-})
-
-function start(): ServerProcess {
-  const server = spawnServer(dir, {
-    API_TOKEN: TOKEN,
-    NODE_ENV: 'production',
-    HOST: '127.0.0.1',
-    PORT: '0',
-    DATA_DIR: `${dir}/data`,
-    POSTBACK_ALLOW_PRIVATE_NETWORKS: 'true',
-    POSTBACK_CONCURRENCY: String(CONCURRENCY),
-    POSTBACK_BACKOFF_MS: '100',
-  })
-  servers.push(server)
-  return server
-}
+const defer = cleanupAfterEach()
+const spawn = serverProcesses(defer)
 
 describe('kill -9 in the middle of deliveries', () => {
   it('delivers every postback that was answered 200, duplicating only those in flight', async () => {
-    dir = await tempDir('qsp-crash-')
-    receiver = await startReceiver(() => ({ status: 200, delayMs: 100 }))
+    const dir = await tempDir('qsp-crash-')
+    defer(() => rm(dir, { recursive: true, force: true }))
+    const receiver = await startReceiver(() => ({ status: 200, delayMs: 100 }))
+    defer(() => receiver.close())
+    const start = () =>
+      spawn(dir, serviceEnv({ DATA_DIR: `${dir}/data`, POSTBACK_CONCURRENCY: String(CONCURRENCY), POSTBACK_BACKOFF_MS: '100' }))
     const first = start()
     const firstUrl = await first.listening()
 

@@ -1,5 +1,6 @@
 import { rm } from 'node:fs/promises'
-import { afterEach, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
+import { cleanupAfterEach } from '../helpers/cleanup.js'
 import { buildApp } from '../../src/app.js'
 import { loadConfig } from '../../src/config.js'
 import { startApp, tempDir, testEnv, type TestApp } from '../helpers/app.js'
@@ -7,26 +8,23 @@ import { startReceiver, type Receiver } from '../helpers/receiver.js'
 import { deleteKeys, storesUnderTest, uniquePrefix, type StoreKind } from '../helpers/redis.js'
 import { waitFor } from '../helpers/wait.js'
 
-const cleanup: (() => Promise<unknown>)[] = []
-afterEach(async () => {
-  for (const step of cleanup.splice(0).reverse()) await step()
-})
+const defer = cleanupAfterEach()
 
 async function open(env: Record<string, string>): Promise<TestApp> {
   const app = await startApp(env)
-  cleanup.push(() => app.close())
+  defer(() => app.close())
   return app
 }
 
 async function receiverFor(...args: Parameters<typeof startReceiver>): Promise<Receiver> {
   const receiver = await startReceiver(...args)
-  cleanup.push(() => receiver.close())
+  defer(() => receiver.close())
   return receiver
 }
 
 async function sharedDir(): Promise<string> {
   const dir = await tempDir()
-  cleanup.push(() => rm(dir, { recursive: true, force: true }))
+  defer(() => rm(dir, { recursive: true, force: true }))
   return dir
 }
 
@@ -34,7 +32,7 @@ async function sharedDir(): Promise<string> {
 async function sharedStore(store: StoreKind): Promise<Record<string, string>> {
   if (store === 'sqlite') return { STORE: store, DATA_DIR: await sharedDir() }
   const prefix = uniquePrefix()
-  cleanup.push(() => deleteKeys(prefix))
+  defer(() => deleteKeys(prefix))
   return { STORE: store, REDIS_PREFIX: prefix }
 }
 

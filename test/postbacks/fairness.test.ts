@@ -1,17 +1,15 @@
-import { afterEach, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
+import { cleanupAfterEach } from '../helpers/cleanup.js'
 import { startApp, type TestApp } from '../helpers/app.js'
 import { startReceiver, type Receiver } from '../helpers/receiver.js'
 import { storesUnderTest } from '../helpers/redis.js'
 import { sleep, waitFor } from '../helpers/wait.js'
 
-const cleanup: (() => Promise<unknown>)[] = []
-afterEach(async () => {
-  for (const step of cleanup.splice(0).reverse()) await step()
-})
+const defer = cleanupAfterEach()
 
 async function receiver(...args: Parameters<typeof startReceiver>): Promise<Receiver> {
   const started = await startReceiver(...args)
-  cleanup.push(() => started.close())
+  defer(() => started.close())
   return started
 }
 
@@ -32,7 +30,7 @@ const stores = await storesUnderTest()
 describe.each(stores)('fair delivery (%s store)', (store) => {
   async function start(env: Record<string, string>): Promise<TestApp> {
     const app = await startApp({ STORE: store, ...env })
-    cleanup.push(() => app.close())
+    defer(() => app.close())
     return app
   }
 

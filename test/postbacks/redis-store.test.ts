@@ -1,6 +1,7 @@
 // What only the Redis store has to get right: the gap between its own write and BullMQ's.
 import { Redis } from 'ioredis'
-import { afterEach, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
+import { cleanupAfterEach } from '../helpers/cleanup.js'
 import { newPostbackId } from '../../src/postbacks/new-postback.js'
 import { redisKeys } from '../../src/postbacks/stores/redis/keys.js'
 import { hashFields } from '../../src/postbacks/stores/redis/records.js'
@@ -10,23 +11,20 @@ import { startReceiver } from '../helpers/receiver.js'
 import { REDIS_URL, deleteKeys, storesUnderTest, uniquePrefix } from '../helpers/redis.js'
 import { waitFor } from '../helpers/wait.js'
 
-const cleanup: (() => Promise<unknown> | unknown)[] = []
-afterEach(async () => {
-  for (const step of cleanup.splice(0).reverse()) await step()
-})
+const defer = cleanupAfterEach()
 
 const redisAvailable = (await storesUnderTest()).includes('redis')
 
 describe.runIf(redisAvailable)('the Redis store', () => {
   it('delivers a postback whose BullMQ job was never added (a crash between the two writes)', async () => {
     const prefix = uniquePrefix()
-    cleanup.push(() => deleteKeys(prefix))
+    defer(() => deleteKeys(prefix))
     const receiver = await startReceiver()
-    cleanup.push(() => receiver.close())
+    defer(() => receiver.close())
 
     // Only the first half of an enqueue: the postback is stored, no job exists for it.
     const redis = defineScripts(new Redis(REDIS_URL))
-    cleanup.push(() => redis.disconnect())
+    defer(() => redis.disconnect())
     const keys = redisKeys(prefix)
     const createdAt = Date.now() - 10_000
     const id = newPostbackId(createdAt)
@@ -45,7 +43,7 @@ describe.runIf(redisAvailable)('the Redis store', () => {
     await redis.qspAdd(keys.postback(id), keys.all, keys.byStatus('pending'), keys.unconfirmed, keys.idempotency(''), id, createdAt, '0', JSON.stringify(hashFields(postback)))
 
     const app = await startApp({ STORE: 'redis', REDIS_PREFIX: prefix, POSTBACK_RETENTION_MS: '1000' })
-    cleanup.push(() => app.close())
+    defer(() => app.close())
     const [request] = await receiver.waitForRequests(1, 10_000)
     expect(request!.headers['webhook-id']).toBe(id)
     expect(JSON.parse(request!.body)).toEqual({ orphan: true })
@@ -54,9 +52,9 @@ describe.runIf(redisAvailable)('the Redis store', () => {
 
   it('forgets an idempotency key together with its postback when retention ends', async () => {
     const receiver = await startReceiver()
-    cleanup.push(() => receiver.close())
+    defer(() => receiver.close())
     const app = await startApp({ STORE: 'redis', POSTBACK_RETENTION_MS: '500' })
-    cleanup.push(() => app.close())
+    defer(() => app.close())
     const body = { postbackUrl: receiver.url(), payload: {}, idempotencyKey: 'once' }
     const first = (await app.api('/api/queue/postback', { body })).body.queueId
     await receiver.waitForRequests(1)

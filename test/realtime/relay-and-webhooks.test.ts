@@ -1,28 +1,26 @@
 import type { Socket } from 'socket.io-client'
 import { Webhook } from 'standardwebhooks'
-import { afterEach, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
+import { cleanupAfterEach } from '../helpers/cleanup.js'
 import { startApp, type TestApp } from '../helpers/app.js'
 import { startReceiver, type Receiver } from '../helpers/receiver.js'
 import { storesUnderTest } from '../helpers/redis.js'
 import { connect, nextEvent, recordEvents } from '../helpers/sockets.js'
 import { sleep } from '../helpers/wait.js'
 
-const cleanup: (() => Promise<unknown> | unknown)[] = []
-afterEach(async () => {
-  for (const step of cleanup.splice(0).reverse()) await step()
-})
+const defer = cleanupAfterEach()
 
 const stores = await storesUnderTest()
 
 describe.each(stores)('%s store', (store) => {
   async function start(env: Record<string, string> = {}): Promise<TestApp> {
     const app = await startApp({ STORE: store, ...env })
-    cleanup.push(() => app.close())
+    defer(() => app.close())
     return app
   }
   async function socketOn(app: TestApp, query: Record<string, string>): Promise<Socket> {
     const { socket } = await connect(app.url, query)
-    cleanup.push(() => socket.close())
+    defer(() => socket.close())
     return socket
   }
 
@@ -63,7 +61,7 @@ describe.each(stores)('%s store', (store) => {
 
     it('queues socket.connected, socket.message and socket.disconnected as signed postbacks', async () => {
       const backend: Receiver = await startReceiver()
-      cleanup.push(() => backend.close())
+      defer(() => backend.close())
       const app = await start({ SOCKET_WEBHOOK_URL: backend.url('/socket-events'), POSTBACK_SIGNING_SECRET: SECRET })
       const socket = await socketOn(app, { channel: 'lobby', userId: 'ana' })
       socket.emit('message', { event: 'typing', data: { on: true } })
@@ -99,7 +97,7 @@ describe.each(stores)('%s store', (store) => {
 
     it('retries a lifecycle webhook the backend failed to take', async () => {
       const backend: Receiver = await startReceiver((_request, index) => ({ status: index === 0 ? 500 : 200 }))
-      cleanup.push(() => backend.close())
+      defer(() => backend.close())
       const app = await start({ SOCKET_WEBHOOK_URL: backend.url() })
       await socketOn(app, { channel: 'lobby' })
       const [first, second] = await backend.waitForRequests(2)
@@ -111,7 +109,7 @@ describe.each(stores)('%s store', (store) => {
   describe('offline fallback', () => {
     it('queues the event as a postback when nobody is connected, and says so', async () => {
       const backend: Receiver = await startReceiver()
-      cleanup.push(() => backend.close())
+      defer(() => backend.close())
       const app = await start()
       const response = await app.api('/api/socket/dispatch', {
         body: { userId: 'offline-user', event: 'invoice.ready', data: { id: 7 }, fallback: { postbackUrl: backend.url('/push') } },
@@ -125,7 +123,7 @@ describe.each(stores)('%s store', (store) => {
 
     it('queues nothing when someone received the event', async () => {
       const backend: Receiver = await startReceiver()
-      cleanup.push(() => backend.close())
+      defer(() => backend.close())
       const app = await start()
       await socketOn(app, { userId: 'online-user' })
       const response = await app.api('/api/socket/dispatch', {
@@ -139,7 +137,7 @@ describe.each(stores)('%s store', (store) => {
 
     it('with ack, counts acknowledgements and falls back when nobody acknowledges in time', async () => {
       const backend: Receiver = await startReceiver()
-      cleanup.push(() => backend.close())
+      defer(() => backend.close())
       const app = await start()
       const acker = await socketOn(app, { channel: 'acks', userId: 'a' })
       acker.on('job', (_message: unknown, ack: (reply: string) => void) => ack('got it'))

@@ -1,26 +1,24 @@
 import type { Socket } from 'socket.io-client'
-import { afterEach, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
+import { cleanupAfterEach } from '../helpers/cleanup.js'
 import { startApp, type TestApp } from '../helpers/app.js'
 import { storesUnderTest } from '../helpers/redis.js'
 import { connect, nextEvent, recordEvents, type ClientOptions } from '../helpers/sockets.js'
 import { sleep, waitFor } from '../helpers/wait.js'
 
-const cleanup: (() => Promise<unknown> | unknown)[] = []
-afterEach(async () => {
-  for (const step of cleanup.splice(0).reverse()) await step()
-})
+const defer = cleanupAfterEach()
 
 const stores = await storesUnderTest()
 
 describe.each(stores)('%s store', (store) => {
   async function start(env: Record<string, string> = {}): Promise<TestApp> {
     const app = await startApp({ STORE: store, ...env })
-    cleanup.push(() => app.close())
+    defer(() => app.close())
     return app
   }
   async function socketOn(app: TestApp, query: Record<string, string>, options: ClientOptions = {}): Promise<Socket> {
     const { socket } = await connect(app.url, query, options)
-    cleanup.push(() => socket.close())
+    defer(() => socket.close())
     return socket
   }
   const dispatch = (app: TestApp, body: unknown) => app.api('/api/socket/dispatch', { body })

@@ -1,42 +1,24 @@
 // kill -9 at random moments, several times in a row, during sustained enqueue and delivery:
 // every postback answered 200 is delivered at least once, and none is lost or left behind.
 import { rm } from 'node:fs/promises'
-import { afterEach, describe, expect, it } from 'vitest'
-import { TOKEN, request, tempDir } from '../helpers/app.js'
-import { startReceiver, type Receiver } from '../helpers/receiver.js'
-import { spawnServer, type ServerProcess } from '../helpers/server-process.js'
+import { describe, expect, it } from 'vitest'
+import { request, tempDir } from '../helpers/app.js'
+import { cleanupAfterEach } from '../helpers/cleanup.js'
+import { startReceiver } from '../helpers/receiver.js'
+import { serverProcesses, serviceEnv } from '../helpers/server-process.js'
 import { sleep, waitFor } from '../helpers/wait.js'
 
 const KILLS = 3
-let receiver: Receiver
-let dir: string
-const servers: ServerProcess[] = []
-
-afterEach(async () => {
-  for (const server of servers.splice(0)) if (server.child.exitCode === null) server.child.kill('SIGKILL')
-  await receiver?.close()
-  await rm(dir, { recursive: true, force: true })
-})
-
-function start(): ServerProcess {
-  const server = spawnServer(dir, {
-    API_TOKEN: TOKEN,
-    NODE_ENV: 'production',
-    HOST: '127.0.0.1',
-    PORT: '0',
-    DATA_DIR: `${dir}/data`,
-    POSTBACK_ALLOW_PRIVATE_NETWORKS: 'true',
-    POSTBACK_CONCURRENCY: '8',
-    POSTBACK_BACKOFF_MS: '50',
-  })
-  servers.push(server)
-  return server
-}
+const defer = cleanupAfterEach()
+const spawn = serverProcesses(defer)
 
 describe('repeated kill -9 under load', () => {
   it('delivers every accepted postback and leaves none pending or processing', async () => {
-    dir = await tempDir('qsp-crash-loop-')
-    receiver = await startReceiver(() => ({ status: 200, delayMs: 15 }))
+    const dir = await tempDir('qsp-crash-loop-')
+    defer(() => rm(dir, { recursive: true, force: true }))
+    const receiver = await startReceiver(() => ({ status: 200, delayMs: 15 }))
+    defer(() => receiver.close())
+    const start = () => spawn(dir, serviceEnv({ DATA_DIR: `${dir}/data`, POSTBACK_CONCURRENCY: '8', POSTBACK_BACKOFF_MS: '50' }))
     const accepted: string[] = []
     let url = ''
     let sending = true
