@@ -1,6 +1,6 @@
 // Security headers. HTML pages (the dashboard, the API docs) get Helmet's full set; JSON answers
-// get the two headers that matter for an API, written as constants: building Helmet's set for
-// every API response cost about 40 % of the enqueue throughput (see BENCHMARKS.md).
+// get the few that matter for an API, written as constants: building Helmet's set for every API
+// response cost about 40 % of the enqueue throughput (see BENCHMARKS.md).
 import helmet from '@fastify/helmet'
 import type { FastifyInstance, RouteOptions } from 'fastify'
 import fp from 'fastify-plugin'
@@ -8,6 +8,8 @@ import fp from 'fastify-plugin'
 const API_HEADERS = {
   'x-content-type-options': 'nosniff',
   'content-security-policy': "default-src 'none'; frame-ancestors 'none'",
+  'x-frame-options': 'DENY',
+  'referrer-policy': 'no-referrer',
 }
 
 /** Marks a route as an HTML page: it gets Helmet's headers instead of the API ones. */

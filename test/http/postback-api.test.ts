@@ -105,3 +105,22 @@ describe('unknown routes', () => {
     expect(response.body).toEqual({ error: 'NOT_FOUND', message: 'Route GET /api/nothing-here not found' })
   })
 })
+
+describe('security headers', () => {
+  it('puts the API headers on JSON answers, errors included', async () => {
+    for (const path of ['/api/queue/postback', '/api/nothing-here', '/health']) {
+      const response = await app.api(path)
+      expect(response.headers.get('x-content-type-options'), path).toBe('nosniff')
+      expect(response.headers.get('content-security-policy'), path).toBe("default-src 'none'; frame-ancestors 'none'")
+      expect(response.headers.get('x-frame-options'), path).toBe('DENY')
+    }
+  })
+
+  it('puts Helmet’s headers on the dashboard page, with a CSP that lets its own script run', async () => {
+    const response = await fetch(`${app.url}/dashboard`)
+    expect(response.headers.get('content-security-policy')).toMatch(/script-src 'self'/)
+    expect(response.headers.get('content-security-policy')).not.toMatch(/upgrade-insecure-requests/)
+    expect(response.headers.get('cross-origin-opener-policy')).toBe('same-origin')
+    expect(response.headers.get('x-content-type-options')).toBe('nosniff')
+  })
+})

@@ -114,7 +114,7 @@ describe.each(stores)('%s store', (store) => {
 
     it('fails after exactly POSTBACK_MAX_ATTEMPTS attempts, each gap about double the one before', async () => {
       receiver = await startReceiver(() => ({ status: 503 }))
-      app = await start({ POSTBACK_MAX_ATTEMPTS: '4', POSTBACK_BACKOFF_MS: '100' })
+      app = await start({ POSTBACK_MAX_ATTEMPTS: '4', POSTBACK_BACKOFF_MS: '200' })
       const id = await enqueue({ postbackUrl: receiver.url(), payload: {} })
       const done = await finished(id)
       expect(done).toMatchObject({ status: 'failed', retries: 3, lastStatusCode: 503 })

@@ -61,13 +61,13 @@ describe.each(stores)('postbacks survive a restart (%s store)', (store) => {
   it('delivers after restart a postback that was waiting for its retry', async () => {
     const shared = await sharedStore(store)
     const receiver = await receiverFor((_request, index) => (index === 0 ? { status: 503 } : { status: 200 }))
-    const first = await startApp({ ...shared, POSTBACK_BACKOFF_MS: '400' })
+    const first = await startApp({ ...shared, POSTBACK_BACKOFF_MS: '2000' })
     const { body } = await first.api('/api/queue/postback', { body: { postbackUrl: receiver.url(), payload: {} } })
     await waitFor(async () => (await first.api(`/api/queue/postback/${body.queueId}`)).body.attempts.length === 1)
     await first.close()
     expect(receiver.requests).toHaveLength(1)
 
-    const second = await open({ ...shared, POSTBACK_BACKOFF_MS: '400' })
+    const second = await open({ ...shared, POSTBACK_BACKOFF_MS: '2000' })
     const pending = (await second.api(`/api/queue/postback/${body.queueId}`)).body
     expect(pending.status).toBe('pending')
     expect(pending.nextAttemptAt).not.toBeNull()
