@@ -127,11 +127,11 @@ describe.each(stores)('%s store', (store) => {
     it('cancels a pending postback so it is never delivered', async () => {
       receiver = await startReceiver()
       app = await start()
-      const id = await enqueue({ postbackUrl: receiver.url(), payload: {}, delayMs: 300 })
+      const id = await enqueue({ postbackUrl: receiver.url(), payload: {}, delayMs: 1000 })
       const canceled = await app.api(`/api/queue/postback/${id}`, { method: 'DELETE' })
       expect(canceled.status).toBe(200)
       expect(canceled.body).toMatchObject({ id, status: 'canceled', nextAttemptAt: null })
-      await sleep(600)
+      await sleep(1300)
       expect(receiver.requests).toHaveLength(0)
       const again = await app.api(`/api/queue/postback/${id}`, { method: 'DELETE' })
       expect(again.status).toBe(409)
