@@ -48,7 +48,13 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   await app.register(errorHandling)
   refuseWorkWhileClosing(app)
   await app.register(securityHeaders)
-  await app.register(cors, { origin: allowedOrigins(config), credentials: true })
+  await app.register(cors, {
+    origin: allowedOrigins(config),
+    credentials: true,
+    // DELETE cancels a postback; browsers must also be allowed to read the paging header.
+    methods: ['GET', 'HEAD', 'POST', 'DELETE'],
+    exposedHeaders: ['Link'],
+  })
   await app.register(docs)
   await app.register(metrics)
   await app.register(realtime, { config })

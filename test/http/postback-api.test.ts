@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { startApp, type TestApp } from '../helpers/app.js'
+import { startApp, TOKEN, type TestApp } from '../helpers/app.js'
 import { startReceiver, type Receiver } from '../helpers/receiver.js'
 
 let app: TestApp
@@ -103,6 +103,30 @@ describe('unknown routes', () => {
     const response = await app.api('/api/nothing-here')
     expect(response.status).toBe(404)
     expect(response.body).toEqual({ error: 'NOT_FOUND', message: 'Route GET /api/nothing-here not found' })
+  })
+})
+
+describe('CORS', () => {
+  const preflight = (origin: string) =>
+    fetch(`${app.url}/api/queue/postback/some-id`, {
+      method: 'OPTIONS',
+      headers: { origin, 'access-control-request-method': 'DELETE', 'access-control-request-headers': 'authorization' },
+    })
+
+  it('lets an allowed origin cancel postbacks and read the paging header', async () => {
+    const response = await preflight('http://localhost:3000')
+    expect(response.status).toBe(204)
+    expect(response.headers.get('access-control-allow-origin')).toBe('http://localhost:3000')
+    expect(response.headers.get('access-control-allow-methods')?.split(/, */)).toContain('DELETE')
+    const list = await fetch(`${app.url}/api/queue/postback`, {
+      headers: { origin: 'http://localhost:3000', authorization: `Bearer ${TOKEN}` },
+    })
+    expect(list.headers.get('access-control-expose-headers')).toBe('Link')
+  })
+
+  it('gives any other origin no CORS grant', async () => {
+    const response = await preflight('https://elsewhere.example')
+    expect(response.headers.get('access-control-allow-origin')).toBeNull()
   })
 })
 
