@@ -61,6 +61,12 @@ describe('literalBlockReason', () => {
     expect(literalBlockReason(new URL(url))).toMatch(/POSTBACK_ALLOW_PRIVATE_NETWORKS=true/)
   })
 
+  it('says what kind of address it is', () => {
+    expect(literalBlockReason(new URL('http://10.0.0.1/'))).toMatch(/^10\.0\.0\.1 is a private address;/)
+    expect(literalBlockReason(new URL('http://0.0.0.0/'))).toMatch(/^0\.0\.0\.0 is an unspecified address;/)
+    expect(literalBlockReason(new URL('http://[fd00::1]/'))).toMatch(/^fd00::1 is a unique-local address;/)
+  })
+
   it('leaves hostnames to the resolver', () => {
     expect(literalBlockReason(new URL('https://example.com/'))).toBeUndefined()
     expect(literalBlockReason(new URL('https://8.8.8.8/'))).toBeUndefined()

@@ -22,8 +22,11 @@ export function literalBlockReason(url: URL): string | undefined {
   if (LOCAL_NAMES.test(host)) return `${host} is a local name; ${HINT}`
   if (isIP(host) === 0) return undefined
   const kind = blockedKind(host)
-  return kind === undefined ? undefined : `${host} is a ${kind} address; ${HINT}`
+  return kind === undefined ? undefined : `${host} is ${anAddress(kind)}; ${HINT}`
 }
+
+/** "a loopback address", "an unspecified address" */
+const anAddress = (kind: string) => `${/^(un[^i]|[aeio])/i.test(kind) ? 'an' : 'a'} ${kind} address`
 
 /** A resolver for net.connect that refuses hosts with any blocked address. */
 export function guardedLookup(resolve: LookupFunction = systemLookup as LookupFunction): LookupFunction {
@@ -34,7 +37,7 @@ export function guardedLookup(resolve: LookupFunction = systemLookup as LookupFu
       for (const { address } of list) {
         const kind = blockedKind(address)
         if (kind !== undefined) {
-          return callback(new BlockedDestinationError(`${hostname} resolves to ${address}, a ${kind} address; ${HINT}`), '')
+          return callback(new BlockedDestinationError(`${hostname} resolves to ${address}, ${anAddress(kind)}; ${HINT}`), '')
         }
       }
       const [first] = list
