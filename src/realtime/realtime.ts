@@ -80,6 +80,9 @@ export function createRealtime(io: IoServer, presence: Presence, observer?: Disp
       if (socketId !== undefined && (rest.channel !== undefined || rest.userId !== undefined)) {
         throw new ValidationError('give socketId alone, or channel and/or userId')
       }
+      if (socketId === undefined && rest.channel === undefined && rest.userId === undefined) {
+        throw new ValidationError('socketId, channel or userId is required')
+      }
       const room = socketId ?? targetRoom(rest)
       presence.assertReachable()
       const count = await presence.roomSize(room)

@@ -124,10 +124,14 @@ describe.each(stores)('%s store', (store) => {
 
     it('refuses an empty target and a socketId mixed with others', async () => {
       const app = await start()
-      for (const body of [{}, { socketId: 'x', channel: 'c' }]) {
+      const cases: [object, string][] = [
+        [{}, 'socketId, channel or userId is required'],
+        [{ socketId: 'x', channel: 'c' }, 'give socketId alone, or channel and/or userId'],
+      ]
+      for (const [body, message] of cases) {
         const response = await app.api('/api/socket/disconnect', { body })
         expect(response.status).toBe(400)
-        expect(response.body.error).toBe('VALIDATION_ERROR')
+        expect(response.body).toEqual({ error: 'VALIDATION_ERROR', message })
       }
     })
   })
