@@ -34,10 +34,10 @@ describe.each(stores)('fair delivery (%s store)', (store) => {
     return app
   }
 
-  const enqueue = async (app: TestApp, url: string, count: number) => {
+  const enqueue = async (app: TestApp, url: string, count: number, extra: object = {}) => {
     const ids: string[] = []
     for (let i = 0; i < count; i++) {
-      ids.push((await app.api('/api/queue/postback', { body: { postbackUrl: url, payload: { i } } })).body.queueId)
+      ids.push((await app.api('/api/queue/postback', { body: { postbackUrl: url, payload: { i }, ...extra } })).body.queueId)
     }
     return ids
   }
@@ -79,7 +79,9 @@ describe.each(stores)('fair delivery (%s store)', (store) => {
     const hostStats = async () =>
       ((await app.api('/api/queue/stats')).body.hosts as any[]).find((h) => h.destination === destination)
 
-    await enqueue(app, target.url(), 12)
+    // Due together, so the first attempts really run side by side.
+    const together = () => ({ runAt: new Date(Date.now() + 1000).toISOString() })
+    await enqueue(app, target.url(), 12, together())
     await waitFor(async () => (await hostStats())?.limit === 1, { what: 'the window to shrink to 1' })
     expect(load.most).toBe(4)
     expect((await hostStats()).failureRate).toBe(1)
@@ -94,7 +96,7 @@ describe.each(stores)('fair delivery (%s store)', (store) => {
       what: 'the window to grow back to 4',
     })
     load.most = 0
-    await enqueue(app, target.url(), 12)
+    await enqueue(app, target.url(), 12, together())
     await waitFor(() => load.most === 4, { what: '4 requests at once again' })
   })
 })
