@@ -14,8 +14,11 @@ import type { AttemptOutcome, DueDelivery, PostbackView } from '../../types.js'
 import type { Worker } from '../store.js'
 
 export interface DueSource {
-  /** Up to `limit` pending postbacks for `destination` due by `now`, the earliest first. */
-  dueFor(destination: string, now: number, limit: number): DueDelivery[]
+  /**
+   * Up to `limit` pending postbacks for `destination` due by `now`, the earliest first, leaving
+   * out `picked` (ids of postbacks already picked, still pending in the table).
+   */
+  dueFor(destination: string, now: number, limit: number, picked: string[]): DueDelivery[]
   /** The earliest next attempt among the destination's pending postbacks. */
   nextDueFor(destination: string): number | null
   /** The earliest next attempt of every destination with pending postbacks. */
@@ -45,8 +48,8 @@ export class Scheduler {
   readonly #dueAt: Map<string, number>
   /** picked and waiting for a slot, per destination */
   readonly #ready = new Map<string, DueDelivery[]>()
-  /** ids of every postback picked: ready or in flight */
-  readonly #picked = new Set<string>()
+  /** every postback picked, ready or in flight: id → destination */
+  readonly #picked = new Map<string, string>()
   readonly #inFlight = new Map<string, Promise<void>>()
   /** destination of each postback in flight */
   readonly #destinations = new Map<string, string>()
@@ -161,7 +164,10 @@ export class Scheduler {
         this.#worker.onFinished({ delivery, status: outcome.kind, view: async () => this.#source.view(delivery.id) })
       }
     })
-    for (const delivery of picked) this.#addReady(delivery)
+    for (const delivery of picked) {
+      this.#picked.set(delivery.id, delivery.destination)
+      this.#addReady(delivery)
+    }
     this.#startReady()
     if (!this.#closed) this.#armForLater(now)
   }
@@ -169,13 +175,16 @@ export class Scheduler {
   /**
    * Oldest due first across destinations, each up to READY_FACTOR times its free slots, all
    * together up to READY_FACTOR times the slots. `settling` postbacks are being recorded in this
-   * same transaction and no longer count.
+   * same transaction and no longer count. Postbacks already picked are still pending in the
+   * table; the query leaves them out rather than reading them again. The picks are kept only once
+   * the transaction has committed.
    */
   #pick(now: number, settling: number): DueDelivery[] {
     if (this.#closed) return []
     let wanted = READY_FACTOR * this.#worker.concurrency - (this.#picked.size - settling)
     const picked: DueDelivery[] = []
     const due = [...this.#dueAt].filter(([, at]) => at <= now).sort((a, b) => a[1] - b[1])
+    const pickedBy = this.#pickedByDestination()
     for (const [destination] of due) {
       if (wanted <= 0) break
       const inFlight = this.#inFlightFor(destination)
@@ -183,9 +192,7 @@ export class Scheduler {
       // The destination's current limit is its free slots plus those it is using.
       const limit = Math.min(wanted, READY_FACTOR * (this.#worker.slotsFor(destination) + inFlight) - mine)
       if (limit <= 0) continue
-      // Postbacks already picked are still pending in the table and come first: skip past them.
-      const fresh = this.#source.dueFor(destination, now, limit + mine).filter((d) => !this.#picked.has(d.id)).slice(0, limit)
-      for (const delivery of fresh) this.#picked.add(delivery.id)
+      const fresh = this.#source.dueFor(destination, now, limit, pickedBy.get(destination) ?? [])
       picked.push(...fresh)
       wanted -= fresh.length
       const next = this.#source.nextDueFor(destination)
@@ -193,6 +200,16 @@ export class Scheduler {
       else this.#dueAt.set(destination, next)
     }
     return picked
+  }
+
+  #pickedByDestination(): Map<string, string[]> {
+    const by = new Map<string, string[]>()
+    for (const [id, destination] of this.#picked) {
+      const ids = by.get(destination)
+      if (ids) ids.push(id)
+      else by.set(destination, [id])
+    }
+    return by
   }
 
   #inFlightFor(destination: string): number {

@@ -32,7 +32,8 @@ export function createSqliteStore(options: SqliteStoreOptions): PostbackStore {
 
   const inTransaction = db.transaction((work: () => unknown) => work())
   const source: DueSource = {
-    dueFor: (destination, now, limit) => (sql.dueFor.all({ destination, now, limit }) as DueRow[]).map(toDue),
+    dueFor: (destination, now, limit, picked) =>
+      (sql.dueFor.all({ destination, now, limit, picked: JSON.stringify(picked) }) as DueRow[]).map(toDue),
     nextDueFor: (destination) => (sql.nextDueFor.get(destination) as { at: number | null }).at,
     nextDueByDestination: () =>
       new Map((sql.nextDueByDestination.all() as { destination: string; at: number }[]).map((r) => [r.destination, r.at])),
@@ -186,6 +187,7 @@ function prepare(db: Database.Database) {
     dueFor: db.prepare(
       `SELECT ${DUE_COLUMNS} FROM postbacks
        WHERE status = 'pending' AND destination = @destination AND next_attempt_at <= @now
+         AND id NOT IN (SELECT value FROM json_each(@picked))
        ORDER BY next_attempt_at LIMIT @limit`,
     ),
     nextDueFor: db.prepare(
