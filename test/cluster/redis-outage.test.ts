@@ -80,8 +80,19 @@ describe.runIf(clusterable)('Redis going away', () => {
       return health.status === 503 && health
     })
     expect(down.body.status).toBe('degraded')
-    const dispatch = await app.api('/api/socket/dispatch', { body: { channel: 'c', event: 'e' } })
-    expect(dispatch.status).toBe(503)
+    // Reads too: never a 404 or empty counts for what Redis holds but cannot say.
+    const needRedis = [
+      '/api/socket/dispatch',
+      `/api/queue/postback/${accepted[0]}`,
+      '/api/queue/postback',
+      '/api/queue/stats',
+      '/api/socket/sockets/stats',
+    ]
+    for (const path of needRedis) {
+      const response = await app.api(path, path.endsWith('dispatch') ? { body: { channel: 'c', event: 'e' } } : {})
+      expect(response.status, path).toBe(503)
+      expect(response.body.error, path).toBe('STORE_UNAVAILABLE')
+    }
     await waitFor(() => (statuses.get(503) ?? 0) >= 5, { what: 'enqueues to be refused' })
 
     redis = await startRedis(port, dir)

@@ -1,7 +1,7 @@
 // The cluster store: postbacks in Redis hashes with sorted-set indexes (for status, listing and
 // counts), delivered through BullMQ jobs, shared by every instance on the same REDIS_URL and
 // REDIS_PREFIX.
-import { Redis } from 'ioredis'
+import { Redis, type ChainableCommander } from 'ioredis'
 import { StoreUnavailableError } from '../../../errors.js'
 import { STATUSES, type AttemptOutcome, type NewPostback, type PostbackStatus, type PostbackView } from '../../types.js'
 import {
@@ -59,11 +59,11 @@ export async function createRedisStore(options: RedisStoreOptions): Promise<Post
     if (ids.length === 0) return []
     const pipeline = redis.pipeline()
     for (const id of ids) pipeline.hgetall(keys.postback(id)).lrange(keys.attempts(id), 0, -1)
-    const results = (await pipeline.exec()) ?? []
+    const results = await replies(pipeline)
     const found: PostbackView[] = []
     for (let i = 0; i < ids.length; i++) {
-      const hash = results[2 * i]?.[1] as Record<string, string> | undefined
-      const attempts = results[2 * i + 1]?.[1] as string[] | undefined
+      const hash = results[2 * i] as Record<string, string> | undefined
+      const attempts = results[2 * i + 1] as string[] | undefined
       if (hash && hash.id) found.push(toView(hash, attempts ?? []))
     }
     return found
@@ -215,9 +215,9 @@ export async function createRedisStore(options: RedisStoreOptions): Promise<Post
         const pipeline = redis.pipeline()
         for (const status of STATUSES) pipeline.zcard(keys.byStatus(status))
         pipeline.zrange(keys.byStatus('pending'), 0, 0)
-        const results = (await pipeline.exec()) ?? []
-        const byStatus = Object.fromEntries(STATUSES.map((s, i) => [s, Number(results[i]?.[1] ?? 0)])) as QueueCounts['byStatus']
-        const [oldest] = (results[STATUSES.length]?.[1] as string[] | undefined) ?? []
+        const results = await replies(pipeline)
+        const byStatus = Object.fromEntries(STATUSES.map((s, i) => [s, Number(results[i])])) as QueueCounts['byStatus']
+        const [oldest] = results[STATUSES.length] as string[]
         return { byStatus, oldestPendingAt: oldest ? Number(oldest.slice(0, 13)) : null }
       }),
 
@@ -282,5 +282,15 @@ function ready(redis: Redis, timeoutMs: number): Promise<void> {
       clearTimeout(timer)
       resolve()
     })
+  })
+}
+
+/** The replies of a pipeline. exec() resolves even when commands failed: the first failure throws. */
+async function replies(pipeline: ChainableCommander): Promise<unknown[]> {
+  const results = await pipeline.exec()
+  if (results === null) throw new Error('the pipeline was not run')
+  return results.map(([error, reply]) => {
+    if (error) throw error
+    return reply
   })
 }
