@@ -84,7 +84,12 @@ export type RetryFilter = Static<typeof RetryFilterSchema>
 export const ListQuerySchema = Type.Object({
   status: Type.Optional(Type.Enum(STATUSES)),
   ...FilterProperties,
-  limit: Type.Integer({ minimum: 1, maximum: 1000, default: 100 }),
+  limit: Type.Integer({
+    minimum: 1,
+    maximum: 1000,
+    default: 1000,
+    description: 'at most this many, newest first; the original listed every postback, so the default is the maximum',
+  }),
   cursor: Type.Optional(
     Type.String({ minLength: 1, maxLength: 200, description: 'from the Link header of the previous page' }),
   ),

@@ -69,6 +69,17 @@ describe.each(stores)('%s store', (store) => {
       expect(seen).toEqual(ids.reverse())
     })
 
+    it('lists every postback, as the original did, when there are fewer than 1000 and no limit is given', async () => {
+      app = await start()
+      const ids = await Promise.all(
+        Array.from({ length: 150 }, (_, i) => enqueue({ postbackUrl: 'https://example.com/', payload: { i }, delayMs: 60_000 })),
+      )
+      const response = await app.api('/api/queue/postback')
+      expect(response.body).toHaveLength(150)
+      expect(new Set(response.body.map((p: any) => p.id))).toEqual(new Set(ids))
+      expect(response.headers.get('link')).toBeNull()
+    })
+
     it('refuses a cursor it did not hand out and a limit out of range', async () => {
       app = await start()
       const cursor = await app.api('/api/queue/postback?cursor=not-a-cursor')
