@@ -7,6 +7,7 @@ import type { DispatchObserver } from '../realtime/realtime.js'
 
 /** What the metrics read at scrape time. */
 export interface MetricSources {
+  /** Rejects while the store is unreachable. */
   queueCounts(): Promise<Record<PostbackStatus, number>>
   deliveriesInFlight(): number
   destinations(): DestinationStats[]
@@ -49,15 +50,34 @@ export function createMetrics() {
     },
   }
 
-  /** Gauges read their sources when scraped. */
+  /**
+   * Gauges read their sources when scraped. An unreachable store does not fail the scrape: the
+   * queue depth is left out and qsp_store_up says 0, so the outage itself can be alerted on.
+   */
   function watch(sources: MetricSources): void {
+    // Both gauges below are collected in the same scrape: they share one store call.
+    let pending: Promise<Record<PostbackStatus, number> | undefined> | undefined
+    const queueCounts = () =>
+      (pending ??= sources
+        .queueCounts()
+        .catch(() => undefined)
+        .finally(() => (pending = undefined)))
+    new Gauge({
+      name: 'qsp_store_up',
+      help: '1 when the store answered this scrape, else 0',
+      registers,
+      async collect() {
+        this.set((await queueCounts()) === undefined ? 0 : 1)
+      },
+    })
     new Gauge({
       name: 'qsp_postbacks',
       help: 'Postbacks in the store, by status',
       labelNames: ['status'],
       registers,
       async collect() {
-        for (const [status, count] of Object.entries(await sources.queueCounts())) this.set({ status }, count)
+        this.reset()
+        for (const [status, count] of Object.entries((await queueCounts()) ?? {})) this.set({ status }, count)
       },
     })
     new Gauge({

@@ -81,6 +81,10 @@ describe.runIf(clusterable)('Redis going away', () => {
     })
     expect(down.body.status).toBe('degraded')
     // Reads too: never a 404 or empty counts for what Redis holds but cannot say.
+    const metrics = await app.api('/metrics')
+    expect(metrics.status).toBe(200)
+    expect(metrics.body).toMatch(/^qsp_store_up 0$/m)
+    expect(metrics.body).not.toMatch(/^qsp_postbacks\{/m)
     const needRedis = [
       '/api/socket/dispatch',
       `/api/queue/postback/${accepted[0]}`,

@@ -60,6 +60,7 @@ describe('GET /metrics', () => {
     expect(sample(text, 'qsp_destination_deliveries_in_flight', `{destination="http://127.0.0.1:${hanging.port}"}`)).toBe(1)
     expect(sample(text, 'qsp_destination_limit', `{destination="http://127.0.0.1:${hanging.port}"}`)).toBe(4)
     expect(sample(text, 'qsp_sockets_connected')).toBe(1)
+    expect(sample(text, 'qsp_store_up')).toBe(1)
     expect(sample(text, 'qsp_dispatches_total')).toBe(1)
     expect(sample(text, 'qsp_dispatched_sockets_total')).toBe(1)
     expect(sample(text, 'process_cpu_user_seconds_total')).toBeGreaterThan(0)
