@@ -1,38 +1,27 @@
 // Two instances on one Redis behave as one service.
-import { io, type Socket } from 'socket.io-client'
+import { io } from 'socket.io-client'
 import { describe, expect, it } from 'vitest'
 import { cleanupAfterEach } from '../helpers/cleanup.js'
 import { TOKEN, request, startApp, tempDir, type TestApp } from '../helpers/app.js'
-import { startReceiver, type Receiver } from '../helpers/receiver.js'
+import { startReceiver } from '../helpers/receiver.js'
 import { REDIS_URL, deleteKeys, storesUnderTest, uniquePrefix } from '../helpers/redis.js'
 import { serverProcesses, serviceEnv } from '../helpers/server-process.js'
 import { connect, nextEvent, recordEvents } from '../helpers/sockets.js'
 import { sleep, waitFor } from '../helpers/wait.js'
 
-const defer = cleanupAfterEach()
+const { defer, own } = cleanupAfterEach()
 
 async function cluster(env: Record<string, string> = {}): Promise<[TestApp, TestApp, string]> {
   const prefix = uniquePrefix()
   defer(() => deleteKeys(prefix))
   const shared = { STORE: 'redis', REDIS_PREFIX: prefix, ...env }
-  const a = await startApp(shared)
-  defer(() => a.close())
-  const b = await startApp(shared)
-  defer(() => b.close())
+  const a = own(await startApp(shared))
+  const b = own(await startApp(shared))
   return [a, b, prefix]
 }
 
-async function receiver(...args: Parameters<typeof startReceiver>): Promise<Receiver> {
-  const started = await startReceiver(...args)
-  defer(() => started.close())
-  return started
-}
-
-async function socketOn(app: TestApp, query: Record<string, string>): Promise<Socket> {
-  const { socket } = await connect(app.url, query)
-  defer(() => socket.close())
-  return socket
-}
+const receiver = async (...args: Parameters<typeof startReceiver>) => own(await startReceiver(...args))
+const socketOn = async (app: TestApp, query: Record<string, string>) => own((await connect(app.url, query)).socket)
 
 const clusterable = (await storesUnderTest()).includes('redis')
 
@@ -118,7 +107,7 @@ describe.runIf(clusterable)('two instances on one Redis', () => {
       forceNew: true,
       auth: { token: TOKEN, pid: session._pid, offset: session._lastOffset },
     })
-    defer(() => resumed.close())
+    own(resumed)
     // Missed events are replayed right after the handshake, so the recording starts before it.
     const events = recordEvents(resumed)
     await waitFor(() => events.some((e) => e.name === 'missed'), { what: 'the missed event on B' })
@@ -136,8 +125,7 @@ describe.runIf(clusterable)('two instances on one Redis', () => {
     const { body } = await request(firstUrl, '/api/queue/postback', { body: { postbackUrl: target.url(), payload: {} } })
     await target.waitForRequests(1)
 
-    const b = await startApp({ STORE: 'redis', REDIS_PREFIX: prefix, POSTBACK_LOCK_MS: '1000' })
-    defer(() => b.close())
+    const b = own(await startApp({ STORE: 'redis', REDIS_PREFIX: prefix, POSTBACK_LOCK_MS: '1000' }))
     first.child.kill('SIGKILL')
     const [, second] = await target.waitForRequests(2, 15_000)
     expect(second!.headers['webhook-id']).toBe(body.queueId)

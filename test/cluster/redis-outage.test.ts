@@ -9,7 +9,7 @@ import { startReceiver, type Receiver } from '../helpers/receiver.js'
 import { storesUnderTest } from '../helpers/redis.js'
 import { sleep, waitFor } from '../helpers/wait.js'
 
-const defer = cleanupAfterEach()
+const { defer, own } = cleanupAfterEach()
 
 async function freePort(): Promise<number> {
   const server = createServer()
@@ -55,10 +55,8 @@ describe.runIf(clusterable)('Redis going away', () => {
     const port = await freePort()
     let redis = await startRedis(port, dir)
     defer(() => stop(redis))
-    const target: Receiver = await startReceiver()
-    defer(() => target.close())
-    const app: TestApp = await startApp({ STORE: 'redis', REDIS_URL: `redis://127.0.0.1:${port}`, REDIS_PREFIX: 'outage' })
-    defer(() => app.close())
+    const target: Receiver = own(await startReceiver())
+    const app: TestApp = own(await startApp({ STORE: 'redis', REDIS_URL: `redis://127.0.0.1:${port}`, REDIS_PREFIX: 'outage' }))
 
     const accepted: string[] = []
     const statuses = new Map<number, number>()

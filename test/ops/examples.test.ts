@@ -9,11 +9,10 @@ import { TOKEN, startApp, type TestApp } from '../helpers/app.js'
 import { chromiumAvailable, launchBrowser } from '../helpers/browser.js'
 
 const EXAMPLES = new URL('../../examples/', import.meta.url)
-const defer = cleanupAfterEach()
+const { defer, own } = cleanupAfterEach()
 
 async function app(env: Record<string, string> = {}): Promise<TestApp> {
-  const started = await startApp(env)
-  defer(() => started.close())
+  const started = own(await startApp(env))
   return started
 }
 
@@ -45,8 +44,7 @@ describe.runIf(chromiumAvailable())('examples/browser-client.html in Chromium', 
     const service = await app({ ALLOWED_ORIGINS: origin })
     const { token } = (await service.api('/api/socket/token', { body: { userId: 'user-123', channels: ['team-7'] } })).body
 
-    const browser = await launchBrowser()
-    defer(() => browser.close())
+    const browser = own(await launchBrowser())
     const tab = await browser.newPage()
     await tab.goto(`${origin}/browser-client.html`)
     await tab.fill('#url', service.url)

@@ -1,22 +1,14 @@
 import { describe, expect, it } from 'vitest'
 import { cleanupAfterEach } from '../helpers/cleanup.js'
-import { request, startApp, type TestApp } from '../helpers/app.js'
-import { startReceiver, type Receiver } from '../helpers/receiver.js'
+import { request, startApp } from '../helpers/app.js'
+import { startReceiver } from '../helpers/receiver.js'
 import { connect } from '../helpers/sockets.js'
 import { waitFor } from '../helpers/wait.js'
 
-const defer = cleanupAfterEach()
+const { own } = cleanupAfterEach()
 
-async function app(): Promise<TestApp> {
-  const started = await startApp({ POSTBACK_MAX_ATTEMPTS: '1' })
-  defer(() => started.close())
-  return started
-}
-async function receiver(...args: Parameters<typeof startReceiver>): Promise<Receiver> {
-  const started = await startReceiver(...args)
-  defer(() => started.close())
-  return started
-}
+const app = async () => own(await startApp({ POSTBACK_MAX_ATTEMPTS: '1' }))
+const receiver = async (...args: Parameters<typeof startReceiver>) => own(await startReceiver(...args))
 
 /** The value of one sample in Prometheus text, or undefined. */
 function sample(text: string, name: string, labels = ''): number | undefined {
@@ -36,7 +28,7 @@ describe('GET /metrics', () => {
     const gone = await receiver(() => ({ status: 410 }))
     const hanging = await receiver(() => ({ hang: true }))
     const { socket } = await connect(service.url, { channel: 'm' })
-    defer(() => socket.close())
+    own(socket)
     await service.api('/api/queue/postback', { body: { postbackUrl: ok.url(), payload: {} } })
     await service.api('/api/queue/postback', { body: { postbackUrl: gone.url(), payload: {} } })
     await service.api('/api/queue/postback', { body: { postbackUrl: hanging.url(), payload: {} } })

@@ -8,15 +8,14 @@ import { serverProcesses, serviceEnv } from '../helpers/server-process.js'
 import { connect, nextEvent } from '../helpers/sockets.js'
 import { waitFor } from '../helpers/wait.js'
 
-const defer = cleanupAfterEach()
+const { defer, own } = cleanupAfterEach()
 const spawn = serverProcesses(defer)
 
 /** A working directory, a receiver answering as told, and a way to start the service there. */
 async function setUp(responder: Responder) {
   const dir = await tempDir('qsp-shutdown-')
   defer(() => rm(dir, { recursive: true, force: true }))
-  const receiver = await startReceiver(responder)
-  defer(() => receiver.close())
+  const receiver = own(await startReceiver(responder))
   return { receiver, start: () => spawn(dir, serviceEnv({ SHUTDOWN_TIMEOUT_MS: '5000' })) }
 }
 

@@ -7,15 +7,14 @@ import { serverProcesses, serviceEnv } from '../helpers/server-process.js'
 import { waitFor } from '../helpers/wait.js'
 
 const CONCURRENCY = 5
-const defer = cleanupAfterEach()
+const { defer, own } = cleanupAfterEach()
 const spawn = serverProcesses(defer)
 
 describe('kill -9 in the middle of deliveries', () => {
   it('delivers every postback that was answered 200, duplicating only those in flight', async () => {
     const dir = await tempDir('qsp-crash-')
     defer(() => rm(dir, { recursive: true, force: true }))
-    const receiver = await startReceiver(() => ({ status: 200, delayMs: 100 }))
-    defer(() => receiver.close())
+    const receiver = own(await startReceiver(() => ({ status: 200, delayMs: 100 })))
     const start = () =>
       spawn(dir, serviceEnv({ DATA_DIR: `${dir}/data`, POSTBACK_CONCURRENCY: String(CONCURRENCY), POSTBACK_BACKOFF_MS: '100' }))
     const first = start()

@@ -8,17 +8,15 @@ import { startReceiver, type Receiver } from '../helpers/receiver.js'
 import { deleteKeys, storesUnderTest, uniquePrefix, type StoreKind } from '../helpers/redis.js'
 import { waitFor } from '../helpers/wait.js'
 
-const defer = cleanupAfterEach()
+const { defer, own } = cleanupAfterEach()
 
 async function open(env: Record<string, string>): Promise<TestApp> {
-  const app = await startApp(env)
-  defer(() => app.close())
+  const app = own(await startApp(env))
   return app
 }
 
 async function receiverFor(...args: Parameters<typeof startReceiver>): Promise<Receiver> {
-  const receiver = await startReceiver(...args)
-  defer(() => receiver.close())
+  const receiver = own(await startReceiver(...args))
   return receiver
 }
 

@@ -1,17 +1,13 @@
 import { describe, expect, it } from 'vitest'
 import { cleanupAfterEach } from '../helpers/cleanup.js'
 import { startApp, type TestApp } from '../helpers/app.js'
-import { startReceiver, type Receiver } from '../helpers/receiver.js'
+import { startReceiver } from '../helpers/receiver.js'
 import { storesUnderTest } from '../helpers/redis.js'
 import { sleep, waitFor } from '../helpers/wait.js'
 
-const defer = cleanupAfterEach()
+const { own } = cleanupAfterEach()
 
-async function receiver(...args: Parameters<typeof startReceiver>): Promise<Receiver> {
-  const started = await startReceiver(...args)
-  defer(() => started.close())
-  return started
-}
+const receiver = async (...args: Parameters<typeof startReceiver>) => own(await startReceiver(...args))
 
 /** A receiver that counts the requests it is answering at once. */
 async function measuredReceiver(answer: () => { status: number }, delayMs: number) {
@@ -28,11 +24,7 @@ async function measuredReceiver(answer: () => { status: number }, delayMs: numbe
 const stores = await storesUnderTest()
 
 describe.each(stores)('fair delivery (%s store)', (store) => {
-  async function start(env: Record<string, string>): Promise<TestApp> {
-    const app = await startApp({ STORE: store, ...env })
-    defer(() => app.close())
-    return app
-  }
+  const start = async (env: Record<string, string>) => own(await startApp({ STORE: store, ...env }))
 
   const enqueue = async (app: TestApp, url: string, count: number, extra: object = {}) => {
     const ids: string[] = []

@@ -11,7 +11,7 @@ import { startReceiver } from '../helpers/receiver.js'
 import { REDIS_URL, deleteKeys, storesUnderTest, uniquePrefix } from '../helpers/redis.js'
 import { waitFor } from '../helpers/wait.js'
 
-const defer = cleanupAfterEach()
+const { defer, own } = cleanupAfterEach()
 
 const redisAvailable = (await storesUnderTest()).includes('redis')
 
@@ -19,8 +19,7 @@ describe.runIf(redisAvailable)('the Redis store', () => {
   it('delivers a postback whose BullMQ job was never added (a crash between the two writes)', async () => {
     const prefix = uniquePrefix()
     defer(() => deleteKeys(prefix))
-    const receiver = await startReceiver()
-    defer(() => receiver.close())
+    const receiver = own(await startReceiver())
 
     // Only the first half of an enqueue: the postback is stored, no job exists for it.
     const redis = defineScripts(new Redis(REDIS_URL))
@@ -42,8 +41,7 @@ describe.runIf(redisAvailable)('the Redis store', () => {
     }
     await redis.qspAdd(keys.postback(id), keys.all, keys.byStatus('pending'), keys.unconfirmed, keys.idempotency(''), id, createdAt, '0', JSON.stringify(hashFields(postback)))
 
-    const app = await startApp({ STORE: 'redis', REDIS_PREFIX: prefix, POSTBACK_RETENTION_MS: '1000' })
-    defer(() => app.close())
+    own(await startApp({ STORE: 'redis', REDIS_PREFIX: prefix, POSTBACK_RETENTION_MS: '1000' }))
     const [request] = await receiver.waitForRequests(1, 10_000)
     expect(request!.headers['webhook-id']).toBe(id)
     expect(JSON.parse(request!.body)).toEqual({ orphan: true })
@@ -51,10 +49,8 @@ describe.runIf(redisAvailable)('the Redis store', () => {
   })
 
   it('forgets an idempotency key together with its postback when retention ends', async () => {
-    const receiver = await startReceiver()
-    defer(() => receiver.close())
-    const app = await startApp({ STORE: 'redis', POSTBACK_RETENTION_MS: '500' })
-    defer(() => app.close())
+    const receiver = own(await startReceiver())
+    const app = own(await startApp({ STORE: 'redis', POSTBACK_RETENTION_MS: '500' }))
     const body = { postbackUrl: receiver.url(), payload: {}, idempotencyKey: 'once' }
     const first = (await app.api('/api/queue/postback', { body })).body.queueId
     await receiver.waitForRequests(1)

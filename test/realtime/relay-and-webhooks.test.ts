@@ -1,28 +1,19 @@
-import type { Socket } from 'socket.io-client'
 import { Webhook } from 'standardwebhooks'
 import { describe, expect, it } from 'vitest'
 import { cleanupAfterEach } from '../helpers/cleanup.js'
 import { startApp, type TestApp } from '../helpers/app.js'
-import { startReceiver, type Receiver } from '../helpers/receiver.js'
+import { startReceiver } from '../helpers/receiver.js'
 import { storesUnderTest } from '../helpers/redis.js'
 import { connect, nextEvent, recordEvents } from '../helpers/sockets.js'
 import { sleep } from '../helpers/wait.js'
 
-const defer = cleanupAfterEach()
+const { own } = cleanupAfterEach()
 
 const stores = await storesUnderTest()
 
 describe.each(stores)('%s store', (store) => {
-  async function start(env: Record<string, string> = {}): Promise<TestApp> {
-    const app = await startApp({ STORE: store, ...env })
-    defer(() => app.close())
-    return app
-  }
-  async function socketOn(app: TestApp, query: Record<string, string>): Promise<Socket> {
-    const { socket } = await connect(app.url, query)
-    defer(() => socket.close())
-    return socket
-  }
+  const start = async (env: Record<string, string> = {}) => own(await startApp({ STORE: store, ...env }))
+  const socketOn = async (app: TestApp, query: Record<string, string>) => own((await connect(app.url, query)).socket)
 
   describe('relay', () => {
     it('delivers a client message to the rest of its channel, marked with the sender', async () => {
@@ -60,8 +51,7 @@ describe.each(stores)('%s store', (store) => {
     const SECRET = 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw'
 
     it('queues socket.connected, socket.message and socket.disconnected as signed postbacks', async () => {
-      const backend: Receiver = await startReceiver()
-      defer(() => backend.close())
+      const backend = own(await startReceiver())
       const app = await start({ SOCKET_WEBHOOK_URL: backend.url('/socket-events'), POSTBACK_SIGNING_SECRET: SECRET })
       const socket = await socketOn(app, { channel: 'lobby', userId: 'ana' })
       socket.emit('message', { event: 'typing', data: { on: true } })
@@ -96,8 +86,7 @@ describe.each(stores)('%s store', (store) => {
     })
 
     it('retries a lifecycle webhook the backend failed to take', async () => {
-      const backend: Receiver = await startReceiver((_request, index) => ({ status: index === 0 ? 500 : 200 }))
-      defer(() => backend.close())
+      const backend = own(await startReceiver((_request, index) => ({ status: index === 0 ? 500 : 200 })))
       const app = await start({ SOCKET_WEBHOOK_URL: backend.url() })
       await socketOn(app, { channel: 'lobby' })
       const [first, second] = await backend.waitForRequests(2)
@@ -108,8 +97,7 @@ describe.each(stores)('%s store', (store) => {
 
   describe('offline fallback', () => {
     it('queues the event as a postback when nobody is connected, and says so', async () => {
-      const backend: Receiver = await startReceiver()
-      defer(() => backend.close())
+      const backend = own(await startReceiver())
       const app = await start()
       const response = await app.api('/api/socket/dispatch', {
         body: { userId: 'offline-user', event: 'invoice.ready', data: { id: 7 }, fallback: { postbackUrl: backend.url('/push') } },
@@ -122,8 +110,7 @@ describe.each(stores)('%s store', (store) => {
     })
 
     it('queues nothing when someone received the event', async () => {
-      const backend: Receiver = await startReceiver()
-      defer(() => backend.close())
+      const backend = own(await startReceiver())
       const app = await start()
       await socketOn(app, { userId: 'online-user' })
       const response = await app.api('/api/socket/dispatch', {
@@ -136,8 +123,7 @@ describe.each(stores)('%s store', (store) => {
     })
 
     it('with ack, counts acknowledgements and falls back when nobody acknowledges in time', async () => {
-      const backend: Receiver = await startReceiver()
-      defer(() => backend.close())
+      const backend = own(await startReceiver())
       const app = await start()
       const acker = await socketOn(app, { channel: 'acks', userId: 'a' })
       acker.on('job', (_message: unknown, ack: (reply: string) => void) => ack('got it'))

@@ -1,4 +1,3 @@
-import type { Socket } from 'socket.io-client'
 import { describe, expect, it } from 'vitest'
 import { cleanupAfterEach } from '../helpers/cleanup.js'
 import { startApp, type TestApp } from '../helpers/app.js'
@@ -6,21 +5,14 @@ import { storesUnderTest } from '../helpers/redis.js'
 import { connect, nextEvent, recordEvents, type ClientOptions } from '../helpers/sockets.js'
 import { sleep, waitFor } from '../helpers/wait.js'
 
-const defer = cleanupAfterEach()
+const { own } = cleanupAfterEach()
 
 const stores = await storesUnderTest()
 
 describe.each(stores)('%s store', (store) => {
-  async function start(env: Record<string, string> = {}): Promise<TestApp> {
-    const app = await startApp({ STORE: store, ...env })
-    defer(() => app.close())
-    return app
-  }
-  async function socketOn(app: TestApp, query: Record<string, string>, options: ClientOptions = {}): Promise<Socket> {
-    const { socket } = await connect(app.url, query, options)
-    defer(() => socket.close())
-    return socket
-  }
+  const start = async (env: Record<string, string> = {}) => own(await startApp({ STORE: store, ...env }))
+  const socketOn = async (app: TestApp, query: Record<string, string>, options: ClientOptions = {}) =>
+    own((await connect(app.url, query, options)).socket)
   const dispatch = (app: TestApp, body: unknown) => app.api('/api/socket/dispatch', { body })
 
   /** A well-behaved client that must keep getting its events while others misbehave. */

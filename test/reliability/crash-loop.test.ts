@@ -9,15 +9,14 @@ import { serverProcesses, serviceEnv } from '../helpers/server-process.js'
 import { sleep, waitFor } from '../helpers/wait.js'
 
 const KILLS = 3
-const defer = cleanupAfterEach()
+const { defer, own } = cleanupAfterEach()
 const spawn = serverProcesses(defer)
 
 describe('repeated kill -9 under load', () => {
   it('delivers every accepted postback and leaves none pending or processing', async () => {
     const dir = await tempDir('qsp-crash-loop-')
     defer(() => rm(dir, { recursive: true, force: true }))
-    const receiver = await startReceiver(() => ({ status: 200, delayMs: 15 }))
-    defer(() => receiver.close())
+    const receiver = own(await startReceiver(() => ({ status: 200, delayMs: 15 })))
     const start = () => spawn(dir, serviceEnv({ DATA_DIR: `${dir}/data`, POSTBACK_CONCURRENCY: '8', POSTBACK_BACKOFF_MS: '50' }))
     const accepted: string[] = []
     let url = ''
