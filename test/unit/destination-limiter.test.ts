@@ -1,7 +1,16 @@
 import { describe, expect, it } from 'vitest'
-import { DestinationLimiter, signalOf } from '../../src/postbacks/destination-limiter.js'
+import { DestinationLimiter, signalOf, type AttemptSignal } from '../../src/postbacks/destination-limiter.js'
 
 const D = 'https://example.com:443'
+
+/** `count` attempts to D, one after another, each ending with `signal`; the window after them. */
+function attempts(limiter: DestinationLimiter, signal: AttemptSignal, count: number): number {
+  for (let i = 0; i < count; i++) {
+    limiter.acquire(D)
+    limiter.release(D, signal)
+  }
+  return limiter.slotsFor(D)
+}
 
 describe('DestinationLimiter', () => {
   it('gives every destination the cap until it struggles', () => {
@@ -17,35 +26,18 @@ describe('DestinationLimiter', () => {
 
   it('halves the window on overload, never below 1', () => {
     const limiter = new DestinationLimiter(8)
-    const windowAfter = (signals: number) => {
-      for (let i = 0; i < signals; i++) {
-        limiter.acquire(D)
-        limiter.release(D, 'overload')
-      }
-      return limiter.slotsFor(D)
-    }
-    expect(windowAfter(1)).toBe(4)
-    expect(windowAfter(1)).toBe(2)
-    expect(windowAfter(5)).toBe(1)
+    expect(attempts(limiter, 'overload', 1)).toBe(4)
+    expect(attempts(limiter, 'overload', 1)).toBe(2)
+    expect(attempts(limiter, 'overload', 5)).toBe(1)
   })
 
   it('grows back one slot per round of successes, up to the cap', () => {
     const limiter = new DestinationLimiter(4)
-    for (let i = 0; i < 5; i++) {
-      limiter.acquire(D)
-      limiter.release(D, 'overload')
-    }
-    const successes = (n: number) => {
-      for (let i = 0; i < n; i++) {
-        limiter.acquire(D)
-        limiter.release(D, 'success')
-      }
-      return limiter.slotsFor(D)
-    }
-    expect(successes(1)).toBe(2)
-    expect(successes(2)).toBe(3)
-    expect(successes(3)).toBe(4)
-    expect(successes(10)).toBe(4)
+    expect(attempts(limiter, 'overload', 5)).toBe(1)
+    expect(attempts(limiter, 'success', 1)).toBe(2)
+    expect(attempts(limiter, 'success', 2)).toBe(3)
+    expect(attempts(limiter, 'success', 3)).toBe(4)
+    expect(attempts(limiter, 'success', 10)).toBe(4)
   })
 
   it('leaves the window alone on other failures but counts them in the failure rate', () => {
