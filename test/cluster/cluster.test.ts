@@ -3,6 +3,7 @@ import { io } from 'socket.io-client'
 import { describe, expect, it } from 'vitest'
 import { cleanupAfterEach } from '../helpers/cleanup.js'
 import { TOKEN, request, startApp, tempDir, type TestApp } from '../helpers/app.js'
+import { postbackIn } from '../helpers/postbacks.js'
 import { startReceiver } from '../helpers/receiver.js'
 import { REDIS_URL, deleteKeys, storesUnderTest, uniquePrefix } from '../helpers/redis.js'
 import { serverProcesses, serviceEnv } from '../helpers/server-process.js'
@@ -31,10 +32,7 @@ describe.runIf(clusterable)('two instances on one Redis', () => {
     const target = await receiver()
     const { body } = await a.api('/api/queue/postback', { body: { postbackUrl: target.url(), payload: { x: 1 } } })
     await target.waitForRequests(1)
-    const done = await waitFor(async () => {
-      const postback = (await b.api(`/api/queue/postback/${body.queueId}`)).body
-      return postback.status === 'completed' && postback
-    })
+    const done = await postbackIn(b, body.queueId, ['completed'])
     expect(done).toEqual((await a.api(`/api/queue/postback/${body.queueId}`)).body)
     expect((await b.api('/api/queue/postback')).body.map((p: any) => p.id)).toEqual([body.queueId])
     expect((await b.api('/api/queue/stats')).body.counts.completed).toBe(1)
@@ -129,10 +127,7 @@ describe.runIf(clusterable)('two instances on one Redis', () => {
     first.child.kill('SIGKILL')
     const [, second] = await target.waitForRequests(2, 15_000)
     expect(second!.headers['webhook-id']).toBe(body.queueId)
-    const done = await waitFor(async () => {
-      const postback = (await b.api(`/api/queue/postback/${body.queueId}`)).body
-      return postback.status === 'completed' && postback
-    })
+    const done = await postbackIn(b, body.queueId, ['completed'])
     expect(done.attempts).toHaveLength(1)
   })
 })

@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest'
 import { startApp, type TestApp } from '../helpers/app.js'
+import { postbackIn, postbackOf } from '../helpers/postbacks.js'
 import { storesUnderTest } from '../helpers/redis.js'
 import { startReceiver, type Receiver } from '../helpers/receiver.js'
 import { waitFor } from '../helpers/wait.js'
@@ -18,16 +19,8 @@ async function enqueue(body: Record<string, unknown>): Promise<string> {
   return response.body.queueId
 }
 
-const statusOf = async (id: string) => (await app.api(`/api/queue/postback/${id}`)).body
-
-const finished = (id: string, timeoutMs = 10_000) =>
-  waitFor(
-    async () => {
-      const postback = await statusOf(id)
-      return ['completed', 'failed'].includes(postback.status) && postback
-    },
-    { timeoutMs, what: `postback ${id} to finish` },
-  )
+const statusOf = (id: string) => postbackOf(app, id)
+const finished = (id: string, timeoutMs?: number) => postbackIn(app, id, ['completed', 'failed'], timeoutMs)
 
 const stores = await storesUnderTest()
 

@@ -4,6 +4,7 @@ import { cleanupAfterEach } from '../helpers/cleanup.js'
 import { buildApp } from '../../src/app.js'
 import { loadConfig } from '../../src/config.js'
 import { startApp, tempDir, testEnv, type TestApp } from '../helpers/app.js'
+import { postbackIn } from '../helpers/postbacks.js'
 import { startReceiver, type Receiver } from '../helpers/receiver.js'
 import { deleteKeys, storesUnderTest, uniquePrefix, type StoreKind } from '../helpers/redis.js'
 import { waitFor } from '../helpers/wait.js'
@@ -49,10 +50,7 @@ describe.each(stores)('postbacks survive a restart (%s store)', (store) => {
     const requests = await receiver.waitForRequests(2)
     expect(requests[1]!.headers['webhook-id']).toBe(body.queueId)
     expect(JSON.parse(requests[1]!.body)).toEqual({ n: 1 })
-    const done = await waitFor(async () => {
-      const postback = (await second.api(`/api/queue/postback/${body.queueId}`)).body
-      return postback.status === 'completed' && postback
-    })
+    const done = await postbackIn(second, body.queueId, ['completed'])
     expect(done.retries).toBe(0)
   })
 
@@ -70,7 +68,7 @@ describe.each(stores)('postbacks survive a restart (%s store)', (store) => {
     expect(pending.status).toBe('pending')
     expect(pending.nextAttemptAt).not.toBeNull()
     await receiver.waitForRequests(2)
-    await waitFor(async () => (await second.api(`/api/queue/postback/${body.queueId}`)).body.status === 'completed')
+    await postbackIn(second, body.queueId, ['completed'])
   })
 
   it('deletes finished postbacks once POSTBACK_RETENTION_MS has passed', async () => {

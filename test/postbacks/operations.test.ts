@@ -1,8 +1,9 @@
 import { afterEach, describe, expect, it } from 'vitest'
 import { startApp, type TestApp } from '../helpers/app.js'
+import { postbackIn, postbackOf } from '../helpers/postbacks.js'
 import { storesUnderTest } from '../helpers/redis.js'
 import { startReceiver, type Receiver } from '../helpers/receiver.js'
-import { sleep, waitFor } from '../helpers/wait.js'
+import { sleep } from '../helpers/wait.js'
 
 let app: TestApp
 let receiver: Receiver
@@ -13,12 +14,8 @@ afterEach(async () => {
 })
 
 const enqueue = async (body: Record<string, unknown>) => (await app.api('/api/queue/postback', { body })).body.queueId as string
-const statusOf = async (id: string) => (await app.api(`/api/queue/postback/${id}`)).body
-const settled = (id: string, status: string) =>
-  waitFor(async () => {
-    const current = await statusOf(id)
-    return current.status === status && current
-  }, { what: `${id} to be ${status}` })
+const statusOf = (id: string) => postbackOf(app, id)
+const settled = (id: string, status: string) => postbackIn(app, id, [status])
 
 const stores = await storesUnderTest()
 

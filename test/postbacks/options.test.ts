@@ -1,6 +1,7 @@
 import type { Socket } from 'socket.io-client'
 import { afterEach, describe, expect, it } from 'vitest'
 import { startApp, type TestApp } from '../helpers/app.js'
+import { postbackOf } from '../helpers/postbacks.js'
 import { storesUnderTest } from '../helpers/redis.js'
 import { startReceiver, type Receiver } from '../helpers/receiver.js'
 import { connect, nextEvent } from '../helpers/sockets.js'
@@ -18,7 +19,7 @@ afterEach(async () => {
 
 const enqueue = (body: Record<string, unknown>, headers: Record<string, string> = {}) =>
   app.api('/api/queue/postback', { body, headers })
-const statusOf = async (id: string) => (await app.api(`/api/queue/postback/${id}`)).body
+const statusOf = (id: string) => postbackOf(app, id)
 
 const stores = await storesUnderTest()
 

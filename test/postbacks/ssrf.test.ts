@@ -3,6 +3,7 @@ import { networkInterfaces } from 'node:os'
 import { blockedKind } from '../../src/postbacks/delivery/ip-ranges.js'
 import { afterEach, describe, expect, it } from 'vitest'
 import { startApp, type TestApp } from '../helpers/app.js'
+import { postbackIn } from '../helpers/postbacks.js'
 import { startReceiver, type Receiver } from '../helpers/receiver.js'
 import { sleep, waitFor } from '../helpers/wait.js'
 
@@ -66,10 +67,7 @@ describe('SSRF guard (on by default)', () => {
     receiver = await startReceiver()
     app = await startApp({ POSTBACK_ALLOW_PRIVATE_NETWORKS: 'false', POSTBACK_MAX_ATTEMPTS: '5' }, { lookup: toLoopback })
     const { body } = await enqueue(`http://internal.example:${receiver.port}/hook`)
-    const postback = await waitFor(async () => {
-      const current = (await app.api(`/api/queue/postback/${body.queueId}`)).body
-      return current.status === 'failed' && current
-    })
+    const postback = await postbackIn(app, body.queueId, ['failed'])
     expect(postback.retries).toBe(0)
     expect(postback.attempts).toHaveLength(1)
     expect(postback.lastError).toMatch(/internal\.example resolves to 127\.0\.0\.1, a loopback address/)
@@ -96,10 +94,7 @@ describe('SSRF guard (on by default)', () => {
     app = await startApp({ POSTBACK_ALLOW_PRIVATE_NETWORKS: external ? 'false' : 'true', POSTBACK_MAX_ATTEMPTS: '1' })
     try {
       const { body } = await enqueue(redirector.url('/hook'))
-      const done = await waitFor(async () => {
-        const postback = (await app.api(`/api/queue/postback/${body.queueId}`)).body
-        return postback.status === 'failed' && postback
-      })
+      const done = await postbackIn(app, body.queueId, ['failed'])
       expect(done).toMatchObject({ lastStatusCode: 302, lastError: 'Redirect not followed (302)' })
       expect(redirector.requests).toHaveLength(1)
       await sleep(200)
