@@ -51,8 +51,6 @@ export class Scheduler {
   /** every postback picked, ready or in flight: id → destination */
   readonly #picked = new Map<string, string>()
   readonly #inFlight = new Map<string, Promise<void>>()
-  /** destination of each postback in flight */
-  readonly #destinations = new Map<string, string>()
   readonly #shutdown = new AbortController()
   #readyCount = 0
   #finished: Finished[] = []
@@ -214,7 +212,7 @@ export class Scheduler {
 
   #inFlightFor(destination: string): number {
     let count = 0
-    for (const busy of this.#destinations.values()) if (busy === destination) count++
+    for (const id of this.#inFlight.keys()) if (this.#picked.get(id) === destination) count++
     return count
   }
 
@@ -257,14 +255,12 @@ export class Scheduler {
       .catch((error: unknown) => this.#worker.reportError(error))
       .finally(() => {
         this.#inFlight.delete(delivery.id)
-        this.#destinations.delete(delivery.id)
         if (this.#closed) return
         this.#startReady()
         // Running dry: pick at once. Otherwise the finished attempts are written soon, in a batch.
         this.#requestFlush(this.#readyCount === 0)
       })
     this.#inFlight.set(delivery.id, run)
-    this.#destinations.set(delivery.id, delivery.destination)
   }
 
   #arm(at: number): void {
