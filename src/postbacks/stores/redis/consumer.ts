@@ -4,6 +4,7 @@
 import { DelayedError, UnrecoverableError, Worker as BullWorker, type Job } from 'bullmq'
 import { Redis } from 'ioredis'
 import type { AttemptOutcome, DueDelivery, PostbackView } from '../../types.js'
+import { waitAtMost } from '../drain.js'
 import type { Worker } from '../store.js'
 import type { JobData } from './job-queue.js'
 import { QUEUE_NAME } from './keys.js'
@@ -106,9 +107,7 @@ export function startConsumer(worker: Worker, hooks: ConsumerHooks, options: Con
     /** Stops taking jobs; jobs in flight get drainMs, then are handed back. */
     async close(drainMs: number): Promise<void> {
       const closed = bull.close()
-      let timer: NodeJS.Timeout | undefined
-      await Promise.race([closed, new Promise((resolve) => (timer = setTimeout(resolve, drainMs)))])
-      clearTimeout(timer)
+      await waitAtMost(closed, drainMs)
       shutdown.abort()
       await closed
       connection.disconnect()

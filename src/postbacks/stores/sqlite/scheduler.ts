@@ -11,6 +11,7 @@
 // fair-delivery slots, so a full destination never holds up the others; only the earliest due
 // time of each destination with pending postbacks is kept in memory, never the backlog itself.
 import type { AttemptOutcome, DueDelivery, PostbackView } from '../../types.js'
+import { waitAtMost } from '../drain.js'
 import type { Worker } from '../store.js'
 
 export interface DueSource {
@@ -110,9 +111,7 @@ export class Scheduler {
     this.#closed = true
     clearTimeout(this.#timer)
     const all = Promise.all(this.#inFlight.values())
-    let timer: NodeJS.Timeout | undefined
-    await Promise.race([all, new Promise((resolve) => (timer = setTimeout(resolve, drainMs)))])
-    clearTimeout(timer)
+    await waitAtMost(all, drainMs)
     this.#shutdown.abort()
     await all
     this.#cancelFlush()
