@@ -10,7 +10,7 @@ import {
   type SocketData,
   type SubscriptionAck,
 } from './events.js'
-import { isValidName } from './handshake.js'
+import { channelRefusal, isValidName } from './handshake.js'
 import { roomForChannel, roomForChannelUser } from './rooms.js'
 import type { IoSocket } from './socket-server.js'
 
@@ -72,9 +72,8 @@ function subscribe(socket: IoSocket, request: unknown): SubscriptionAck {
   const channel = requestedChannel(request)
   if (typeof channel !== 'string') return channel
   const { data } = socket
-  if (data.allowedChannels && !data.allowedChannels.includes(channel)) {
-    return refusal('FORBIDDEN', `channel "${channel}" is not one this token allows`)
-  }
+  const outOfScope = channelRefusal(data.allowedChannels, channel)
+  if (outOfScope) return refusal('FORBIDDEN', outOfScope)
   if (!data.channels.includes(channel)) {
     if (data.channels.length >= MAX_CHANNELS_PER_SOCKET) {
       return refusal('TOO_MANY_CHANNELS', `a socket may be in at most ${MAX_CHANNELS_PER_SOCKET} channels`)

@@ -31,6 +31,11 @@ export interface HandshakeAuth {
   clientTokens: ClientTokens
 }
 
+/** Why a client token limited to `allowed` may not use `channel`; undefined when it may. */
+export function channelRefusal(allowed: string[] | undefined, channel: string): string | undefined {
+  return allowed && !allowed.includes(channel) ? `channel "${channel}" is not one this token allows` : undefined
+}
+
 export async function identify(handshake: Handshake, auth: HandshakeAuth): Promise<Identity> {
   const token = tokenOf(handshake)
   const channel = nameOf(handshake, 'channel')
@@ -53,9 +58,8 @@ export async function identify(handshake: Handshake, auth: HandshakeAuth): Promi
   }
   const allowed = scope.channels
   const chosen = channel ?? allowed?.[0] ?? generated('channel')
-  if (allowed && !allowed.includes(chosen)) {
-    throw new ConnectionRefused('FORBIDDEN', `channel "${chosen}" is not one this token allows`)
-  }
+  const outOfScope = channelRefusal(allowed, chosen)
+  if (outOfScope) throw new ConnectionRefused('FORBIDDEN', outOfScope)
   return { channel: chosen, userId: scope.userId, ...(allowed ? { allowedChannels: allowed } : {}) }
 }
 
