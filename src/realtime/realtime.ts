@@ -80,10 +80,8 @@ export function createRealtime(io: IoServer, presence: Presence, observer?: Disp
       if (socketId !== undefined && (rest.channel !== undefined || rest.userId !== undefined)) {
         throw new ValidationError('give socketId alone, or channel and/or userId')
       }
-      if (socketId === undefined && rest.channel === undefined && rest.userId === undefined) {
-        throw new ValidationError('socketId, channel or userId is required')
-      }
-      const room = socketId ?? targetRoom(rest)
+      const room = socketId ?? roomForTarget(rest)
+      if (room === undefined) throw new ValidationError('socketId, channel or userId is required')
       presence.assertReachable()
       const count = await presence.roomSize(room)
       io.in(room).disconnectSockets(true)
