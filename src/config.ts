@@ -23,7 +23,9 @@ export const ConfigSchema = Type.Object({
   SOCKET_EVENTS_PER_SECOND: int(1, 50, 100_000),
   SOCKET_RECOVERY_MS: int(0, 120_000),
   LOG_LEVEL: oneOf(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], 'info'),
-  STORE: oneOf(['sqlite', 'redis'], 'sqlite'),
+  // The drivers say which kinds exist (src/postbacks/stores/registry.ts).
+  STORE: Type.String({ pattern: '^[a-z][a-z0-9-]*$', default: 'sqlite' }),
+  SOCKET_ADAPTER: Type.Optional(Type.Enum(['local', 'redis'])),
   DATA_DIR: Type.String({ minLength: 1, default: './data' }),
   REDIS_URL: Type.String({ pattern: '^rediss?://', default: 'redis://127.0.0.1:6379' }),
   REDIS_PREFIX: Type.String({ pattern: '^[A-Za-z0-9_.:-]+$', default: 'qsp' }),

@@ -5,7 +5,7 @@ import { resolve } from 'node:path'
 import { parseEnv } from 'node:util'
 import { buildApp } from './app.js'
 import { ConfigError, loadConfig, type Config } from './config.js'
-import { DataDirInUseError } from './postbacks/stores/sqlite/database.js'
+import { StoreStartError } from './postbacks/stores/store.js'
 
 const ENV_FILE = resolve('.env')
 
@@ -43,7 +43,7 @@ async function main(): Promise<void> {
   try {
     app = await buildApp(config)
   } catch (error) {
-    if (!(error instanceof DataDirInUseError || error instanceof ConfigError)) throw error
+    if (!(error instanceof StoreStartError || error instanceof ConfigError)) throw error
     process.stderr.write(`${error.message}\n`)
     process.exit(1)
   }

@@ -27,3 +27,4 @@ export const bodyErrors = {
   413: errorSchema('Body larger than BODY_LIMIT_BYTES'),
   415: errorSchema('Body is not JSON'),
 }
+export const storeFull = { 507: errorSchema('The disk or memory holding the store is full (STORE_FULL); nothing was stored') }

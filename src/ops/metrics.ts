@@ -1,6 +1,6 @@
 // Prometheus metrics, in a registry of the app's own (two apps in one process never share one).
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client'
-import type { DestinationStats } from '../postbacks/destination-limiter.js'
+import type { DestinationStats } from '../postbacks/destination-window.js'
 import type { PostbackObserver } from '../postbacks/service.js'
 import type { PostbackStatus } from '../postbacks/types.js'
 import type { DispatchObserver } from '../realtime/realtime.js'
@@ -10,7 +10,8 @@ export interface MetricSources {
   /** Rejects while the store is unreachable. */
   queueCounts(): Promise<Record<PostbackStatus, number>>
   deliveriesInFlight(): number
-  destinations(): DestinationStats[]
+  /** Rejects while the store is unreachable. */
+  destinations(): Promise<DestinationStats[]>
   socketsConnected(): number
 }
 
@@ -62,6 +63,13 @@ export function createMetrics() {
         .queueCounts()
         .catch(() => undefined)
         .finally(() => (pending = undefined)))
+    // The three per-destination gauges share one store call per scrape too.
+    let busy: Promise<DestinationStats[] | undefined> | undefined
+    const destinations = () =>
+      (busy ??= sources
+        .destinations()
+        .catch(() => undefined)
+        .finally(() => (busy = undefined)))
     new Gauge({
       name: 'qsp_store_up',
       help: '1 when the store answered this scrape, else 0',
@@ -94,9 +102,9 @@ export function createMetrics() {
         help,
         labelNames: ['destination'],
         registers,
-        collect() {
+        async collect() {
           this.reset()
-          for (const destination of sources.destinations()) this.set({ destination: destination.destination }, pick(destination))
+          for (const destination of (await destinations()) ?? []) this.set({ destination: destination.destination }, pick(destination))
         },
       })
     perDestination('qsp_destination_deliveries_in_flight', 'Attempts in flight per busy destination', (d) => d.inFlight)

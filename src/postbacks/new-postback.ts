@@ -3,6 +3,7 @@
 import { randomUUID } from 'node:crypto'
 import { ValidationError } from '../errors.js'
 import { literalBlockReason } from './delivery/ssrf-guard.js'
+import { fingerprintOf } from './fingerprint.js'
 import type { EnqueueBody } from './schemas.js'
 import type { NewPostback } from './types.js'
 
@@ -23,18 +24,22 @@ export function newPostback(
 ): NewPostback {
   const url = parsePostbackUrl(input.postbackUrl, rules.blockPrivateNetworks)
   const idempotencyKey = pickIdempotencyKey(idempotencyHeader, input.idempotencyKey)
+  const method = input.method ?? 'POST'
+  const headers = checkHeaders(input.headers ?? {})
   return {
     id: newPostbackId(now),
     url: input.postbackUrl,
     destination: destinationOf(url),
-    method: input.method ?? 'POST',
-    headers: checkHeaders(input.headers ?? {}),
+    method,
+    headers,
     body: JSON.stringify(input.payload),
     maxAttempts: bounded('maxAttempts', input.maxAttempts, rules.maxAttempts, rules.maxAttemptsLimit, 'POSTBACK_MAX_ATTEMPTS_LIMIT'),
     timeoutMs: bounded('timeoutMs', input.timeoutMs, rules.timeoutMs, rules.timeoutLimitMs, 'POSTBACK_TIMEOUT_LIMIT_MS'),
     createdAt: now,
     runAt: firstAttemptAt(input, now),
-    ...(idempotencyKey === undefined ? {} : { idempotencyKey }),
+    ...(idempotencyKey === undefined
+      ? {}
+      : { idempotencyKey, fingerprint: fingerprintOf({ url: input.postbackUrl, method, headers, payload: input.payload }) }),
     ...(input.notify === undefined ? {} : { notify: input.notify }),
   }
 }

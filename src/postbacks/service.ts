@@ -1,14 +1,14 @@
 // The postback domain's entry point: queue, inspect and operate postbacks, and run deliveries.
-import { ConflictError, NotFoundError } from '../errors.js'
+import { ConflictError, IdempotencyKeyReusedError, NotFoundError } from '../errors.js'
 import type { AttemptResult, HttpClient } from './delivery/http-client.js'
 import { buildRequest } from './delivery/request.js'
 import type { Signer } from './delivery/signing.js'
-import { DestinationLimiter, signalOf, type DestinationStats } from './destination-limiter.js'
+import { loadSignalOf, type DestinationStats } from './destination-window.js'
 import { newPostback, type PostbackRules } from './new-postback.js'
 import { decideOutcome } from './retry-policy.js'
 import type { EnqueueBody, ListQueryInput, RetryFilter } from './schemas.js'
-import type { ChangeResult, ListFilter, ListPage, PostbackStore } from './stores/store.js'
-import type { AttemptOutcome, DueDelivery, Notify, PostbackStatus, PostbackView } from './types.js'
+import type { AttemptReport, ChangeResult, ListFilter, ListPage, PostbackStore, StoreProblem } from './stores/store.js'
+import type { AttemptOutcome, DueDelivery, Notify, PostbackDetail, PostbackStatus, PostbackView } from './types.js'
 
 export interface PostbackServiceOptions {
   store: PostbackStore
@@ -38,7 +38,7 @@ export interface QueueStats {
   total: number
   oldestPendingAgeMs: number | null
   inFlight: number
-  /** destinations that are busy, held back or failing, on this instance */
+  /** destinations that are busy, held back or failing (cluster-wide with a shared store) */
   hosts: DestinationStats[]
 }
 
@@ -46,12 +46,10 @@ export type PostbackService = ReturnType<typeof createPostbackService>
 
 export function createPostbackService(options: PostbackServiceOptions) {
   const { store } = options
-  const limiter = new DestinationLimiter(options.hostConcurrency)
   let inFlight = 0
 
-  async function process(delivery: DueDelivery, shutdown: AbortSignal): Promise<AttemptOutcome> {
+  async function deliver(delivery: DueDelivery, shutdown: AbortSignal): Promise<AttemptReport> {
     inFlight++
-    limiter.acquire(delivery.destination)
     let result: AttemptResult
     try {
       const request = buildRequest(delivery, options.userAgent, options.sign)
@@ -60,30 +58,42 @@ export function createPostbackService(options: PostbackServiceOptions) {
       result = { startedAt: Date.now(), durationMs: 0, error: error instanceof Error ? error.message : String(error) }
     }
     inFlight--
-    limiter.release(delivery.destination, signalOf(result))
     const outcome = decideOutcome(result, delivery.attemptsMade + 1, delivery.maxAttempts, { backoffMs: options.backoffMs })
     options.observer?.attempted(result.durationMs, outcome.kind)
-    return outcome
+    return { outcome, load: loadSignalOf(result) }
   }
 
   return {
     storeKind: store.kind,
 
-    healthy: (): Promise<boolean> => store.ping(),
+    /** What is wrong with the store now; an unreachable store is always among them. */
+    async problems(): Promise<StoreProblem[]> {
+      const [reachable, problems] = await Promise.all([store.ping(), store.problems()])
+      if (reachable || problems.some((p) => p.code === 'STORE_UNAVAILABLE')) return problems
+      return [...problems, { code: 'STORE_UNAVAILABLE', message: 'The store cannot be reached', since: new Date().toISOString() }]
+    },
 
     /** Throws the ValidationError that enqueue would, without storing anything. */
     validate(input: EnqueueBody): void {
       newPostback(input, undefined, options.rules, Date.now())
     },
 
-    /** Stores a postback; resolves once it is durable. `created` is false for an idempotent repeat. */
+    /**
+     * Stores a postback; resolves once it is durable. `created` is false for an idempotent repeat,
+     * which must ask for the same thing as the first request.
+     */
     async enqueue(input: EnqueueBody, idempotencyHeader?: string): Promise<{ id: string; created: boolean }> {
       const added = await store.add(newPostback(input, idempotencyHeader, options.rules, Date.now()))
       if (added.created) options.observer?.enqueued()
-      return added
+      else if (!added.sameRequest) {
+        throw new IdempotencyKeyReusedError(
+          `Idempotency-Key was used for postback ${added.id} with a different postbackUrl, method, headers or payload`,
+        )
+      }
+      return { id: added.id, created: added.created }
     },
 
-    async get(id: string): Promise<PostbackView> {
+    async get(id: string): Promise<PostbackDetail> {
       const postback = await store.get(id)
       if (!postback) throw new NotFoundError(`No postback with id ${id}`)
       return postback
@@ -117,24 +127,23 @@ export function createPostbackService(options: PostbackServiceOptions) {
         total: Object.values(byStatus).reduce((a, b) => a + b, 0),
         oldestPendingAgeMs: oldestPendingAt === null ? null : Math.max(0, Date.now() - oldestPendingAt),
         inFlight,
-        hosts: limiter.snapshot(),
+        hosts: await store.destinations(),
       }
     },
 
     /** Deliveries under way on this instance. */
     inFlight: (): number => inFlight,
 
-    /** Destinations that are busy, held back or failing on this instance. */
-    destinations: (): DestinationStats[] => limiter.snapshot(),
+    /** Destinations that are busy, held back or failing. */
+    destinations: (): Promise<DestinationStats[]> => store.destinations(),
 
     /** Starts delivering. */
     start(): void {
       store.consume({
         concurrency: options.concurrency,
-        slotsFor: (destination) => limiter.slotsFor(destination),
-        turnAway: (destination) => limiter.turnAway(destination),
-        process,
-        onFinished: ({ delivery, status, view }) => {
+        hostConcurrency: options.hostConcurrency,
+        deliver,
+        onEnded: ({ delivery, status, view }) => {
           options.observer?.finished(status)
           const target = delivery.notify
           if (target && options.notify) {

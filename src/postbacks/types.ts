@@ -56,6 +56,17 @@ export const PostbackViewSchema = Type.Object(
 )
 export type PostbackView = Static<typeof PostbackViewSchema>
 
+/** The status object with what was queued; only GET /api/queue/postback/:id shows it. */
+export const PostbackDetailSchema = Type.Object(
+  {
+    ...PostbackViewSchema.properties,
+    payload: Type.Unknown({ description: 'the payload that was queued' }),
+    headers: Type.Record(Type.String(), Type.String(), { description: 'the headers that were queued' }),
+  },
+  { title: 'PostbackDetail', description: 'A postback, its delivery history and what was queued' },
+)
+export type PostbackDetail = Static<typeof PostbackDetailSchema>
+
 /** Where a finished postback is announced over the sockets. */
 export interface Notify {
   channel?: string
@@ -77,6 +88,8 @@ export interface NewPostback {
   createdAt: number
   runAt: number
   idempotencyKey?: string
+  /** with an idempotency key: a digest of what was asked (URL, method, headers, payload) */
+  fingerprint?: string
   notify?: Notify
 }
 

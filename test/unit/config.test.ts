@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest'
+import { socketAdapterOf, storeDriver } from '../../src/postbacks/stores/registry.js'
 import { allowedOrigins, loadConfig } from '../../src/config.js'
 
 describe('loadConfig', () => {
@@ -42,7 +43,7 @@ describe('loadConfig', () => {
   it.each([
     ['PORT', 'abc', /^Invalid PORT=abc: expected an integer/],
     ['PORT', '70000', /PORT.*at most 65535/],
-    ['STORE', 'mongo', /^Invalid STORE=mongo: expected one of sqlite, redis$/],
+    ['SOCKET_ADAPTER', 'kafka', /^Invalid SOCKET_ADAPTER=kafka: expected one of local, redis$/],
     ['POSTBACK_TIMEOUT_MS', '-5', /POSTBACK_TIMEOUT_MS=-5/],
     ['POSTBACK_CONCURRENCY', '0', /POSTBACK_CONCURRENCY/],
     ['NODE_ENV', 'staging', /NODE_ENV=staging: expected one of development, production, test/],
@@ -50,6 +51,14 @@ describe('loadConfig', () => {
     ['SOCKET_PATH', 'socket', /SOCKET_PATH/],
   ])('stops on %s=%s with one line naming it', (key, value, message) => {
     expect(() => loadConfig({ API_TOKEN: 't', [key]: value })).toThrow(message)
+  })
+
+  it('leaves the store kinds to the drivers, which refuse an unknown STORE in one line', () => {
+    const config = loadConfig({ API_TOKEN: 't', STORE: 'mongo' })
+    expect(() => storeDriver(config)).toThrow(/^Invalid STORE=mongo: expected one of sqlite, redis$/)
+    expect(socketAdapterOf(loadConfig({ API_TOKEN: 't', STORE: 'redis' }))).toBe('redis')
+    expect(socketAdapterOf(loadConfig({ API_TOKEN: 't', STORE: 'redis', SOCKET_ADAPTER: 'local' }))).toBe('local')
+    expect(socketAdapterOf(loadConfig({ API_TOKEN: 't' }))).toBe('local')
   })
 
   it('never repeats a secret in its error', () => {

@@ -6,7 +6,7 @@ import type { Config } from '../../config.js'
 import { createHttpClient } from '../../postbacks/delivery/http-client.js'
 import { createSigner } from '../../postbacks/delivery/signing.js'
 import { createPostbackService, type PostbackService } from '../../postbacks/service.js'
-import { createStore } from '../../postbacks/stores/create-store.js'
+import { createStore } from '../../postbacks/stores/registry.js'
 import { USER_AGENT } from '../../version.js'
 
 declare module 'fastify' {
@@ -26,7 +26,10 @@ export interface PostbacksPluginOptions {
 async function postbacks(app: FastifyInstance, { config, drainMs, lookup }: PostbacksPluginOptions) {
   const blockPrivateNetworks = !config.POSTBACK_ALLOW_PRIVATE_NETWORKS
   const service = createPostbackService({
-    store: await createStore(config),
+    store: await createStore(config, {
+      warn: (message) => app.log.warn(message),
+      error: (message) => app.log.error(message),
+    }),
     http: createHttpClient({
       connectionsPerOrigin: config.POSTBACK_CONCURRENCY,
       blockPrivateNetworks,

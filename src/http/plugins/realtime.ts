@@ -1,4 +1,4 @@
-// Attaches Socket.IO to the app's HTTP server (joined to the cluster when STORE=redis) and
+// Attaches Socket.IO to the app's HTTP server (joined to the cluster with SOCKET_ADAPTER=redis) and
 // decorates the app with the realtime service, client tokens and socket lifecycle events.
 import type { FastifyInstance } from 'fastify'
 import fp from 'fastify-plugin'
@@ -8,6 +8,7 @@ import { allowedOrigins, type Config } from '../../config.js'
 import { joinCluster, localPresence } from '../../realtime/cluster.js'
 import type { LifecycleEvent } from '../../realtime/events.js'
 import { createRealtime, type Realtime } from '../../realtime/realtime.js'
+import { socketAdapterOf } from '../../postbacks/stores/registry.js'
 import { createSocketServer, type IoServer } from '../../realtime/socket-server.js'
 
 declare module 'fastify' {
@@ -36,7 +37,7 @@ async function realtime(app: FastifyInstance, { config }: { config: Config }) {
     },
   })
   const presence =
-    config.STORE === 'redis' ? joinCluster(io, { url: config.REDIS_URL, prefix: config.REDIS_PREFIX }) : localPresence(io)
+    socketAdapterOf(config) === 'redis' ? joinCluster(io, { url: config.REDIS_URL, prefix: config.REDIS_PREFIX }) : localPresence(io)
   app.decorate('io', io)
   app.decorate('realtime', createRealtime(io, presence, app.metrics.dispatchObserver))
   app.decorate('clientTokens', clientTokens)

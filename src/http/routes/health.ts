@@ -11,12 +11,25 @@ const HealthSchema = Type.Object(
     uptime: Type.Number({ description: 'seconds since the process started' }),
     store: Type.String({ examples: ['sqlite'] }),
     version: Type.String(),
+    problems: Type.Array(
+      Type.Object({
+        code: Type.String({ examples: ['STORE_FULL'] }),
+        message: Type.String(),
+        since: Type.String({ format: 'date-time' }),
+      }),
+      { description: 'what needs an operator now: store unreachable, disk full, Redis data lost' },
+    ),
   },
   {
     title: 'Health',
-    examples: [{ status: 'ok', timestamp: '2024-01-15T10:30:00.000Z', uptime: 12.5, store: 'sqlite', version: '1.0.0' }],
+    examples: [
+      { status: 'ok', timestamp: '2024-01-15T10:30:00.000Z', uptime: 12.5, store: 'sqlite', version: '1.0.0', problems: [] },
+    ],
   },
 )
+
+/** Problems that stop the instance from taking work: load balancers should look elsewhere. */
+const BLOCKING = new Set(['STORE_UNAVAILABLE', 'STORE_FULL'])
 
 const healthRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.get(
@@ -24,7 +37,9 @@ const healthRoutes: FastifyPluginAsyncTypebox = async (app) => {
     {
       schema: {
         summary: 'Service health',
-        description: 'Open to everyone. 503 with status "degraded" when the store cannot be reached.',
+        description:
+          'Open to everyone. 503 with status "degraded" when the store cannot be reached or is full; ' +
+          'status "degraded" with 200 when it serves but lost data. `problems` says what is wrong.',
         tags: ['operations'],
         security: [],
         response: {
@@ -36,14 +51,16 @@ const healthRoutes: FastifyPluginAsyncTypebox = async (app) => {
       },
     },
     async (_request, reply) => {
-      const healthy = await app.postbacks.healthy()
-      reply.status(healthy ? 200 : 503)
+      const problems = await app.postbacks.problems()
+      const serving = !problems.some((p) => BLOCKING.has(p.code))
+      reply.status(serving ? 200 : 503)
       return {
-        status: healthy ? ('ok' as const) : ('degraded' as const),
+        status: serving && problems.length === 0 ? ('ok' as const) : ('degraded' as const),
         timestamp: new Date().toISOString(),
         uptime: process.uptime(),
         store: app.postbacks.storeKind,
         version: VERSION,
+        problems,
       }
     },
   )

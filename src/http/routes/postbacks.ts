@@ -4,8 +4,8 @@ import Type from 'typebox'
 import { ValidationError } from '../../errors.js'
 import { EnqueueBodySchema, ListQuerySchema, RetryFilterSchema } from '../../postbacks/schemas.js'
 import { InvalidCursorError } from '../../postbacks/stores/store.js'
-import { PostbackViewSchema, STATUSES } from '../../postbacks/types.js'
-import { apiErrors, bodyErrors, conflict, notFound } from '../schemas.js'
+import { PostbackDetailSchema, PostbackViewSchema, STATUSES } from '../../postbacks/types.js'
+import { apiErrors, bodyErrors, conflict, errorSchema, notFound, storeFull } from '../schemas.js'
 
 const QueuedSchema = Type.Object(
   {
@@ -40,10 +40,13 @@ const StatsSchema = Type.Object(
       Type.Object({
         destination: Type.String({ examples: ['https://example.com:443'] }),
         inFlight: Type.Integer({ minimum: 0 }),
-        limit: Type.Integer({ minimum: 1, description: 'slots it may use now (POSTBACK_HOST_CONCURRENCY at most)' }),
+        limit: Type.Integer({
+          minimum: 1,
+          description: 'deliveries it may have in flight now, cluster-wide (POSTBACK_HOST_CONCURRENCY at most)',
+        }),
         failureRate: Type.Number({ minimum: 0, maximum: 1, description: 'share of its last 20 attempts that failed' }),
       }),
-      { description: 'destinations that are busy, held back or failing, on this instance' },
+      { description: 'destinations that are busy, held back or failing (cluster-wide with STORE=redis)' },
     ),
   },
   {
@@ -77,7 +80,13 @@ const postbackRoutes: FastifyPluginAsyncTypebox = async (app) => {
           'idempotency key within the retention window returns the first queueId and queues nothing.',
         headers: IdempotencyHeaders,
         body: EnqueueBodySchema,
-        response: { 200: QueuedSchema, ...apiErrors, ...bodyErrors },
+        response: {
+          200: QueuedSchema,
+          ...apiErrors,
+          ...bodyErrors,
+          422: errorSchema('The Idempotency-Key was used for a different request (IDEMPOTENCY_KEY_REUSED)'),
+          ...storeFull,
+        },
       },
     },
     async (request, reply) => {
@@ -91,10 +100,11 @@ const postbackRoutes: FastifyPluginAsyncTypebox = async (app) => {
     '/queue/postback/:id',
     {
       schema: {
-        summary: 'Get a postback’s status and attempts',
+        summary: 'Get a postback’s status, attempts and what was queued',
         tags: ['postbacks'],
+        description: 'The only answer that shows the payload and headers that were queued.',
         params: IdParams,
-        response: { 200: PostbackViewSchema, ...apiErrors, ...notFound },
+        response: { 200: PostbackDetailSchema, ...apiErrors, ...notFound },
       },
     },
     async (request) => app.postbacks.get(request.params.id),

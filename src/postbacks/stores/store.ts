@@ -1,14 +1,15 @@
 // The seam between the postback domain and where postbacks live. A driver stores postbacks
-// durably and runs the consumer side: it hands due postbacks to a Worker, at most
-// `concurrency` at a time, and records what each attempt decided. The SQLite driver schedules
-// with its own timers; a queue-backed driver (BullMQ) maps the same calls onto its jobs.
-import type { AttemptOutcome, DueDelivery, NewPostback, PostbackStatus, PostbackView } from '../types.js'
+// durably and runs the delivery side: it hands due postbacks to a DeliveryHandler, at most
+// `concurrency` at a time on this instance and at most each destination's fair-delivery limit
+// at a time (cluster-wide when the store is shared), and records what each attempt decided.
+// The contract is executable: test/stores/contract.ts runs against every driver.
+import type { DestinationStats, LoadSignal } from '../destination-window.js'
+import type { AttemptOutcome, DueDelivery, NewPostback, PostbackDetail, PostbackStatus, PostbackView } from '../types.js'
 
-export interface AddResult {
-  id: string
-  /** false when an earlier postback with the same idempotency key was returned instead */
-  created: boolean
-}
+export type AddResult =
+  | { id: string; created: true }
+  /** an earlier postback with the same idempotency key; `sameRequest` is false when it asked for something else */
+  | { id: string; created: false; sameRequest: boolean }
 
 export interface ListFilter {
   status?: PostbackStatus
@@ -36,38 +37,53 @@ export type ChangeResult =
 
 export interface QueueCounts {
   byStatus: Record<PostbackStatus, number>
-  /** createdAt of the oldest pending postback, epoch ms */
+  /** createdAt of the oldest postback waiting for an attempt (pending, not processing), epoch ms */
   oldestPendingAt: number | null
 }
 
-export interface Finished {
-  /** the delivery whose attempt ended the postback */
+/** A postback that reached completed or failed. */
+export interface EndedPostback {
+  /** the delivery whose attempt ended it */
   delivery: DueDelivery
   status: 'completed' | 'failed'
   /** Reads the postback as it now stands (only when someone needs it). */
   view(): Promise<PostbackView | undefined>
 }
 
-export interface Worker {
+/** What one attempt decided, and what it says about the destination's load. */
+export interface AttemptReport {
+  outcome: AttemptOutcome
+  load: LoadSignal
+}
+
+/** The domain's side of delivery: what the store calls for each due postback. */
+export interface DeliveryHandler {
   /** deliveries in flight at once on this instance */
   concurrency: number
-  /** How many more deliveries to this destination may start now (fair delivery). */
-  slotsFor(destination: string): number
-  /** How long to set aside a postback whose destination has no slot (queue-backed stores). */
-  turnAway(destination: string): number
-  /** Delivers one attempt; resolves with the decision. The signal aborts when the store closes. */
-  process(delivery: DueDelivery, signal: AbortSignal): Promise<AttemptOutcome>
-  /** Called once a postback reaches completed or failed. */
-  onFinished(finished: Finished): void
-  /** An unexpected error in the consumer loop; the postback concerned is retried later. */
+  /** deliveries in flight at once to one destination, before the load window shrinks it */
+  hostConcurrency: number
+  /** Makes one attempt. The signal aborts when the store closes; the attempt is then not recorded. */
+  deliver(delivery: DueDelivery, shutdown: AbortSignal): Promise<AttemptReport>
+  /** Called once per postback that reaches completed or failed. */
+  onEnded(ended: EndedPostback): void
+  /** An unexpected error in the delivery loop; the postbacks concerned are retried later. */
   reportError(error: unknown): void
 }
 
+/** Something wrong with the store that an operator must know about (shown by /health). */
+export interface StoreProblem {
+  code: string
+  message: string
+  /** ISO-8601 */
+  since: string
+}
+
 export interface PostbackStore {
-  readonly kind: 'sqlite' | 'redis'
+  readonly kind: string
   /** Resolves only once the postback is durably stored. */
   add(postback: NewPostback): Promise<AddResult>
-  get(id: string): Promise<PostbackView | undefined>
+  /** The postback with what was queued (payload and headers). */
+  get(id: string): Promise<PostbackDetail | undefined>
   /** Newest first. */
   list(query: ListQuery): Promise<ListPage>
   /** Puts a completed, failed or canceled postback back in the queue with a fresh attempt budget. */
@@ -77,13 +93,17 @@ export interface PostbackStore {
   /** Cancels a pending postback. */
   cancel(id: string, now: number): Promise<ChangeResult>
   counts(): Promise<QueueCounts>
-  /** Starts handing due postbacks to the worker. */
-  consume(worker: Worker): void
+  /** Destinations that are busy, held back or failing (cluster-wide when the store is shared). */
+  destinations(): Promise<DestinationStats[]>
+  /** Starts handing due postbacks to the handler. */
+  consume(handler: DeliveryHandler): void
   /** Is the backing store reachable? */
   ping(): Promise<boolean>
+  /** What is wrong now (full disk, lost data, unreachable); empty when all is well. */
+  problems(): Promise<StoreProblem[]>
   /**
-   * Stops claiming work, gives attempts in flight up to `drainMs` to finish, aborts the rest
-   * (they are retried after the next start) and releases the store.
+   * Stops claiming work, gives attempts in flight up to `drainMs` to finish, hands the rest back
+   * (they are delivered again, here after a restart or by another instance) and releases the store.
    */
   close(drainMs: number): Promise<void>
 }
@@ -94,4 +114,9 @@ export class InvalidCursorError extends Error {
   constructor() {
     super('cursor is not one this server returned')
   }
+}
+
+/** The store cannot start (its file is locked, its server unreachable); the message is one line for the operator. */
+export class StoreStartError extends Error {
+  override name = 'StoreStartError'
 }

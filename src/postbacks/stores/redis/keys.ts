@@ -1,26 +1,58 @@
-// Every Redis key the postback store uses, under REDIS_PREFIX. BullMQ's own keys live under
-// `<prefix>:postbacks:`.
+// Every Redis key the postback store uses, under `<REDIS_PREFIX>:`. The Lua scripts build the
+// same names from KEY_PARTS (lua/library.ts), so the layout is written down only here.
 import type { PostbackStatus } from '../../types.js'
 
-export const QUEUE_NAME = 'postbacks'
+/** What follows the prefix in each key name. */
+export const KEY_PARTS = {
+  /** hash: a postback and its delivery state (record.ts) */
+  postback: 'pb:',
+  /** list, after the postback key: one JSON attempt per entry */
+  attempts: ':attempts',
+  /** string: idempotency key → postback id */
+  idempotency: 'idem:',
+  /** sorted sets of ids, all scores 0: the lexical order of `<epoch ms>-<random>` ids is creation order */
+  all: 'idx:all',
+  status: 'idx:',
+  /** sorted set: finished ids by when they finished, for retention */
+  finished: 'idx:finished',
+  /** sorted set per destination: pending ids waiting for an attempt, by when it is due */
+  due: 'due:',
+  /** sorted set: destinations with due postbacks and a free slot, by their earliest due time */
+  ready: 'ready',
+  /** sorted set per destination: ids being delivered, by when their lease ends */
+  inFlight: 'inflight:',
+  /** sorted set: every id being delivered, by when its lease ends (a dead instance's run out) */
+  leases: 'leases',
+  /** hash per destination: its load window and recent outcomes */
+  destination: 'dest:',
+  /** sorted set: destinations by when they last had an attempt, for stats */
+  destinations: 'dests',
+  /** pub/sub channel: "work is due at <epoch ms>", so idle instances claim it */
+  wake: 'wake',
+  /** string: written at start; its absence after a reconnect means Redis lost its data */
+  marker: 'marker',
+  /** string: when a data loss was noticed (kept for a day, so every instance reports it) */
+  dataLost: 'data-lost',
+  /** string: the version of the schedule's layout the records follow (adopt.ts) */
+  scheduleVersion: 'schedule-version',
+} as const
 
 export function redisKeys(prefix: string) {
+  const p = `${prefix}:`
   return {
-    /** hash: the postback and its delivery state */
-    postback: (id: string) => `${prefix}:pb:${id}`,
-    /** list: one JSON attempt per entry */
-    attempts: (id: string) => `${prefix}:pb:${id}:attempts`,
-    postbackPrefix: `${prefix}:pb:`,
-    /** string: idempotency key → postback id */
-    idempotency: (key: string) => `${prefix}:idem:${key}`,
-    idempotencyPrefix: `${prefix}:idem:`,
-    /** sorted sets of ids, all scores 0: lexical order of `<epoch ms>-<random>` ids is creation order */
-    all: `${prefix}:idx:all`,
-    byStatus: (status: PostbackStatus) => `${prefix}:idx:${status}`,
-    /** sorted set: finished ids scored by when they finished, for retention */
-    finished: `${prefix}:idx:finished`,
-    /** sorted set: ids whose BullMQ job may not exist yet, scored by when that was last true */
-    unconfirmed: `${prefix}:idx:unconfirmed`,
+    prefix: p,
+    postback: (id: string) => `${p}${KEY_PARTS.postback}${id}`,
+    attempts: (id: string) => `${p}${KEY_PARTS.postback}${id}${KEY_PARTS.attempts}`,
+    all: `${p}${KEY_PARTS.all}`,
+    byStatus: (status: PostbackStatus) => `${p}${KEY_PARTS.status}${status}`,
+    ready: `${p}${KEY_PARTS.ready}`,
+    inFlight: (destination: string) => `${p}${KEY_PARTS.inFlight}${destination}`,
+    destination: (destination: string) => `${p}${KEY_PARTS.destination}${destination}`,
+    destinations: `${p}${KEY_PARTS.destinations}`,
+    wake: `${p}${KEY_PARTS.wake}`,
+    marker: `${p}${KEY_PARTS.marker}`,
+    dataLost: `${p}${KEY_PARTS.dataLost}`,
+    scheduleVersion: `${p}${KEY_PARTS.scheduleVersion}`,
   }
 }
 

@@ -1,25 +1,27 @@
-// The cluster store: postbacks in Redis hashes with sorted-set indexes (for status, listing and
-// counts), delivered through BullMQ jobs, shared by every instance on the same REDIS_URL and
-// REDIS_PREFIX.
-import { Redis, type ChainableCommander } from 'ioredis'
-import { StoreUnavailableError } from '../../../errors.js'
-import { STATUSES, type AttemptOutcome, type NewPostback, type PostbackStatus, type PostbackView } from '../../types.js'
+// The cluster store: postbacks in Redis hashes with sorted-set indexes, scheduled and claimed by
+// Lua scripts (lua/), shared by every instance on the same REDIS_URL and REDIS_PREFIX. Each state
+// change of a postback, its indexes, its schedule and its destination's slots is one atomic script.
+import { StoreFullError, StoreUnavailableError } from '../../../errors.js'
+import type { NewPostback, PostbackStatus } from '../../types.js'
 import {
   InvalidCursorError,
   type AddResult,
   type ChangeResult,
+  type DeliveryHandler,
   type ListFilter,
   type ListPage,
-  type ListQuery,
   type PostbackStore,
-  type QueueCounts,
-  type Worker,
+  type StoreProblem,
 } from '../store.js'
-import { startConsumer } from './consumer.js'
-import { createJobQueue } from './job-queue.js'
+import { connectRedis, subscriberFor } from './connection.js'
+import { watchForDataLoss } from './data-loss-watch.js'
+import { DeliveryLoop } from './delivery-loop.js'
 import { redisKeys } from './keys.js'
-import { hashFields, toDue, toView } from './records.js'
-import { defineScripts } from './scripts.js'
+import { addPostback } from './lua/add.js'
+import { cancelPostback, purgeFinished, requeuePostback } from './lua/operations.js'
+import { adoptEarlierRecords } from './adopt.js'
+import { createReads } from './reads.js'
+import { newRecord, recordPairs } from './record.js'
 
 export interface RedisStoreOptions {
   url: string
@@ -27,156 +29,93 @@ export interface RedisStoreOptions {
   retentionMs: number
   /** how long a silent instance keeps its postbacks before another takes them over */
   lockMs: number
+  /** deliveries in flight at once to one destination, cluster-wide */
+  hostConcurrency: number
+  log: { warn(message: string): void; error(message: string): void }
 }
 
-/** An add whose BullMQ job was not confirmed this long ago is completed by the sweeper. */
-const UNCONFIRMED_GRACE_MS = 5000
 const PURGE_CHUNK = 500
-/** A prefix-filtered page reads at most this many index entries before it returns what it has. */
-const SCAN_BUDGET = 5000
+/** Purge, forget idle destinations and look for lost data this often. */
+const MAINTENANCE_MS = 5000
 
 export async function createRedisStore(options: RedisStoreOptions): Promise<PostbackStore> {
-  // No offline queue: while Redis is unreachable every call fails at once (503), nothing waits.
-  const redis = defineScripts(
-    new Redis(options.url, { enableOfflineQueue: false, maxRetriesPerRequest: 1 }),
-  )
-  redis.on('error', () => undefined) // reconnection is automatic; calls report unavailability
-  await ready(redis, 5000)
+  const redis = await connectRedis(options.url)
   const keys = redisKeys(options.prefix)
-  const jobs = createJobQueue({ connection: redis, prefix: options.prefix, retentionMs: options.retentionMs })
-  let consumer: ReturnType<typeof startConsumer> | undefined
+  const cap = options.hostConcurrency
+  const reads = createReads(redis, keys, cap)
+  const dataLoss = watchForDataLoss(redis, keys, {
+    onNoPersistence: (detail) =>
+      options.log.warn(`Redis keeps nothing on disk (${detail}): a restart of Redis loses every queued postback`),
+    onDataLost: (since) =>
+      options.log.error(`Redis lost its data (noticed ${since.toISOString()}): postbacks queued before then are gone`),
+  })
+  await dataLoss.start()
+  await adoptEarlierRecords(redis, keys, cap)
+  let outOfMemorySince: number | undefined
+  let unreachableSince: number | undefined
+  redis.on('close', () => (unreachableSince ??= Date.now()))
+  redis.on('ready', () => (unreachableSince = undefined))
+  let loop: DeliveryLoop | undefined
 
+  /** Runs a call to Redis: an unreachable Redis answers 503, a full one 507. */
   const available = async <T>(work: () => Promise<T>): Promise<T> => {
     try {
-      return await work()
+      const result = await work()
+      outOfMemorySince = undefined
+      return result
     } catch (error) {
       if (error instanceof InvalidCursorError) throw error
-      throw new StoreUnavailableError(`Redis is unreachable: ${(error as Error).message}`)
+      const message = (error as Error).message
+      if (message.startsWith('OOM')) {
+        outOfMemorySince ??= Date.now()
+        throw new StoreFullError('Redis is out of memory (maxmemory reached): nothing was stored')
+      }
+      throw new StoreUnavailableError(`Redis is unreachable: ${message}`)
     }
   }
 
-  async function views(ids: string[]): Promise<PostbackView[]> {
-    if (ids.length === 0) return []
-    const pipeline = redis.pipeline()
-    for (const id of ids) pipeline.hgetall(keys.postback(id)).lrange(keys.attempts(id), 0, -1)
-    const results = await replies(pipeline)
-    const found: PostbackView[] = []
-    for (let i = 0; i < ids.length; i++) {
-      const hash = results[2 * i] as Record<string, string> | undefined
-      const attempts = results[2 * i + 1] as string[] | undefined
-      if (hash && hash.id) found.push(toView(hash, attempts ?? []))
-    }
-    return found
-  }
-
-  const view = async (id: string) => (await views([id]))[0]
-
-
-  async function change(id: string, answer: string | null): Promise<ChangeResult> {
+  function changed(id: string, answer: string | null): Promise<ChangeResult> | ChangeResult {
     if (answer === null) return { ok: false, reason: 'not_found' }
     if (answer !== 'ok') return { ok: false, reason: 'conflict', status: answer as PostbackStatus }
-    const postback = await view(id)
-    return postback ? { ok: true, postback } : { ok: false, reason: 'not_found' }
+    return reads.view(id).then((postback) => (postback ? { ok: true, postback } : { ok: false, reason: 'not_found' }))
   }
 
-  /** Re-queues one finished postback and gives it a job; true when it was finished. */
-  async function requeue(id: string, now: number): Promise<ChangeResult> {
-    const answer = await redis.qspRetry(
-      keys.postback(id),
-      keys.byStatus('completed'),
-      keys.byStatus('failed'),
-      keys.byStatus('canceled'),
-      keys.byStatus('pending'),
-      keys.finished,
-      keys.unconfirmed,
-      id,
-      now,
-    )
-    if (answer === 'ok') await confirm(id, now)
-    return change(id, answer)
-  }
+  const requeue = async (id: string, now: number) =>
+    changed(id, await requeuePostback(redis, { prefix: keys.prefix, now, cap, id }))
 
-  /** Gives a pending postback its BullMQ job, then drops it from the unconfirmed set. */
-  async function confirm(id: string, runAt: number): Promise<void> {
-    const [maxAttempts, destination] = await redis.hmget(keys.postback(id), 'max_attempts', 'dest')
-    await jobs.ensure({ id, runAt, maxAttempts: Number(maxAttempts), destination: destination ?? '' })
-    await redis.zrem(keys.unconfirmed, id)
-  }
-
-  /** Finishes adds and retries cut short between Redis and BullMQ, and applies retention. */
-  async function maintain(): Promise<void> {
-    const stale = await redis.zrangebyscore(keys.unconfirmed, '-inf', Date.now() - UNCONFIRMED_GRACE_MS, 'LIMIT', 0, 100)
-    for (const id of stale) {
-      const [status, runAt] = await redis.hmget(keys.postback(id), 'status', 'next_attempt_at')
-      if (status === 'pending') await confirm(id, Number(runAt))
-      else await redis.zrem(keys.unconfirmed, id)
-    }
-    const cutoff = Date.now() - options.retentionMs
-    const purgeKeys = [keys.finished, keys.all, keys.byStatus('completed'), keys.byStatus('failed'), keys.byStatus('canceled')]
-    while (
-      (await redis.qspPurge(...purgeKeys, cutoff, PURGE_CHUNK, keys.postbackPrefix, keys.idempotencyPrefix)) === PURGE_CHUNK
-    );
-  }
   const maintenance = setInterval(() => {
-    maintain().catch(() => undefined) // Redis unreachable: the next round tries again
-  }, Math.min(Math.max(options.retentionMs, 1000), 5000))
-  maintenance.unref()
-
-  /** Ids newest first from one index, honouring the filter, starting after `cursor`. */
-  async function page(query: ListQuery & { statusIndex: string }): Promise<ListPage> {
-    if (query.cursor !== undefined && !/^\d{13}-[0-9a-z]{9}$/.test(query.cursor)) throw new InvalidCursorError()
-    const min = query.createdFrom === undefined ? '-' : `[${String(query.createdFrom).padStart(13, '0')}`
-    let max =
-      query.cursor !== undefined
-        ? `(${query.cursor}`
-        : query.createdTo === undefined
-          ? '+'
-          : `(${String(query.createdTo + 1).padStart(13, '0')}`
-    const items: PostbackView[] = []
-    let scanned = 0
-    for (;;) {
-      const batch = Math.max(query.limit + 1, 100)
-      const ids = await redis.zrange(query.statusIndex, max, min, 'BYLEX', 'REV', 'LIMIT', 0, batch)
-      scanned += ids.length
-      for (const postback of await views(ids)) {
-        if (query.urlPrefix !== undefined && !postback.postbackUrl.startsWith(query.urlPrefix)) continue
-        if (items.length === query.limit) return { items, nextCursor: items.at(-1)!.id }
-        items.push(postback)
-      }
-      const last = ids.at(-1)
-      if (ids.length < batch || last === undefined) return { items }
-      max = `(${last}`
-      if (scanned >= SCAN_BUDGET) return { items, nextCursor: last }
+    const cutoff = Date.now() - options.retentionMs
+    const purge = async () => {
+      while ((await purgeFinished(redis, { prefix: keys.prefix, cutoff, limit: PURGE_CHUNK })) === PURGE_CHUNK);
+      await redis.zremrangebyscore(keys.destinations, '-inf', Date.now() - 86_400_000)
+      await dataLoss.check()
     }
-  }
+    purge().catch(() => undefined) // Redis unreachable: the next round tries again
+  }, Math.min(Math.max(options.retentionMs, 1000), MAINTENANCE_MS))
+  maintenance.unref()
 
   return {
     kind: 'redis',
 
     add: (postback: NewPostback): Promise<AddResult> =>
       available(async () => {
-        const [id, created] = await redis.qspAdd(
-          keys.postback(postback.id),
-          keys.all,
-          keys.byStatus('pending'),
-          keys.unconfirmed,
-          keys.idempotency(postback.idempotencyKey ?? ''),
-          postback.id,
-          postback.createdAt,
-          postback.idempotencyKey === undefined ? '0' : '1',
-          // One argument instead of 36: each argument costs its own encoding on the way to Redis.
-          JSON.stringify(hashFields(postback)),
-        )
-        if (created !== 1) return { id, created: false }
-        await jobs.add({ id, runAt: postback.runAt, maxAttempts: postback.maxAttempts, destination: postback.destination })
-        redis.zrem(keys.unconfirmed, id).catch(() => undefined) // the sweeper copes if this is lost
-        return { id, created: true }
+        const [id, created, same] = await addPostback(redis, {
+          prefix: keys.prefix,
+          now: Date.now(),
+          cap,
+          id: postback.id,
+          idem: postback.idempotencyKey ?? '',
+          fingerprint: postback.fingerprint ?? '',
+          fields: JSON.stringify(recordPairs(newRecord(postback))),
+          dest: postback.destination,
+          runAt: postback.runAt,
+        })
+        return created === 1 ? { id, created: true } : { id, created: false, sameRequest: same === 1 }
       }),
 
-    get: (id: string) => available(() => view(id)),
+    get: (id: string) => available(() => reads.detail(id)),
 
-    list: (query: ListQuery) =>
-      available(() => page({ ...query, statusIndex: query.status ? keys.byStatus(query.status) : keys.all })),
+    list: (query) => available(() => reads.page({ ...query, index: query.status ? keys.byStatus(query.status) : keys.all })),
 
     retry: (id: string, now: number) => available(() => requeue(id, now)),
 
@@ -188,7 +127,7 @@ export async function createRedisStore(options: RedisStoreOptions): Promise<Post
           // Re-queued postbacks leave this index; ids below the cursor are untouched by that.
           let cursor: string | undefined
           do {
-            const batch: ListPage = await page({ ...filter, limit: 200, statusIndex: keys.byStatus(status), ...(cursor ? { cursor } : {}) })
+            const batch: ListPage = await reads.page({ ...filter, limit: 200, index: keys.byStatus(status), ...(cursor ? { cursor } : {}) })
             for (const postback of batch.items) if ((await requeue(postback.id, now)).ok) count++
             cursor = batch.nextCursor
           } while (cursor !== undefined)
@@ -197,63 +136,16 @@ export async function createRedisStore(options: RedisStoreOptions): Promise<Post
       }),
 
     cancel: (id: string, now: number) =>
-      available(async () => {
-        const answer = await redis.qspCancel(
-          keys.postback(id),
-          keys.byStatus('pending'),
-          keys.byStatus('canceled'),
-          keys.finished,
-          id,
-          now,
-        )
-        if (answer === 'ok') await jobs.remove(id)
-        return change(id, answer)
-      }),
+      available(async () => changed(id, await cancelPostback(redis, { prefix: keys.prefix, now, cap, id }))),
 
-    counts: () =>
-      available(async (): Promise<QueueCounts> => {
-        const pipeline = redis.pipeline()
-        for (const status of STATUSES) pipeline.zcard(keys.byStatus(status))
-        pipeline.zrange(keys.byStatus('pending'), 0, 0)
-        const results = await replies(pipeline)
-        const byStatus = Object.fromEntries(STATUSES.map((s, i) => [s, Number(results[i])])) as QueueCounts['byStatus']
-        const [oldest] = results[STATUSES.length] as string[]
-        return { byStatus, oldestPendingAt: oldest ? Number(oldest.slice(0, 13)) : null }
-      }),
+    counts: () => available(() => reads.counts()),
 
-    consume(worker: Worker): void {
-      if (consumer) throw new Error('consume() was already called')
-      consumer = startConsumer(
-        worker,
-        {
-          async start(id) {
-            const fields = await redis.qspStart(keys.postback(id), keys.byStatus('pending'), keys.byStatus('processing'), id, Date.now())
-            return fields ? toDue(id, fields) : undefined
-          },
-          async settle(id, outcome: AttemptOutcome) {
-            const status: PostbackStatus = outcome.kind === 'retry' ? 'pending' : outcome.kind
-            const final = outcome.kind !== 'retry'
-            const now = Date.now()
-            await redis.qspSettle(
-              keys.postback(id),
-              keys.attempts(id),
-              keys.byStatus('processing'),
-              keys.byStatus(status),
-              keys.finished,
-              id,
-              now,
-              status,
-              outcome.kind === 'retry' ? outcome.retryAt : '',
-              outcome.attempt.error ?? '',
-              outcome.attempt.statusCode ?? '',
-              JSON.stringify(outcome.attempt),
-              final ? '1' : '0',
-            )
-          },
-          view,
-        },
-        { redisUrl: options.url, prefix: options.prefix, lockMs: options.lockMs, retentionMs: options.retentionMs },
-      )
+    destinations: () => available(() => reads.destinations()),
+
+    consume(handler: DeliveryHandler): void {
+      if (loop) throw new Error('consume() was already called')
+      loop = new DeliveryLoop({ redis, subscriber: subscriberFor(redis), keys, lockMs: options.lockMs, handler, view: reads.view })
+      loop.start()
     },
 
     async ping(): Promise<boolean> {
@@ -264,33 +156,21 @@ export async function createRedisStore(options: RedisStoreOptions): Promise<Post
       )
     },
 
+    async problems(): Promise<StoreProblem[]> {
+      const problems = dataLoss.problems()
+      if (unreachableSince !== undefined && redis.status !== 'ready') {
+        problems.push({ code: 'STORE_UNAVAILABLE', message: 'Redis is unreachable', since: new Date(unreachableSince).toISOString() })
+      }
+      if (outOfMemorySince !== undefined) {
+        problems.push({ code: 'STORE_FULL', message: 'Redis is out of memory (maxmemory reached)', since: new Date(outOfMemorySince).toISOString() })
+      }
+      return problems
+    },
+
     async close(drainMs: number): Promise<void> {
       clearInterval(maintenance)
-      await consumer?.close(drainMs)
-      await jobs.close()
+      await loop?.close(drainMs)
       redis.disconnect()
     },
   }
-}
-
-/** Waits for the first connection, so a fresh instance does not answer its first calls with 503. */
-function ready(redis: Redis, timeoutMs: number): Promise<void> {
-  if (redis.status === 'ready') return Promise.resolve()
-  return new Promise((resolve) => {
-    const timer = setTimeout(resolve, timeoutMs)
-    redis.once('ready', () => {
-      clearTimeout(timer)
-      resolve()
-    })
-  })
-}
-
-/** The replies of a pipeline. exec() resolves even when commands failed: the first failure throws. */
-async function replies(pipeline: ChainableCommander): Promise<unknown[]> {
-  const results = await pipeline.exec()
-  if (results === null) throw new Error('the pipeline was not run')
-  return results.map(([error, reply]) => {
-    if (error) throw error
-    return reply
-  })
 }

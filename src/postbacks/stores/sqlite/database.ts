@@ -2,7 +2,12 @@
 import { mkdirSync } from 'node:fs'
 import { join, resolve } from 'node:path'
 import Database from 'better-sqlite3'
+import { StoreStartError } from '../store.js'
 
+/**
+ * The schema's history. Append-only: a database records how many of these it has run
+ * (user_version) and runs the rest at start, so an entry, once released, is never edited.
+ */
 const MIGRATIONS: string[] = [
   `CREATE TABLE postbacks (
      seq INTEGER PRIMARY KEY,
@@ -31,16 +36,19 @@ const MIGRATIONS: string[] = [
    CREATE INDEX postbacks_destination_due ON postbacks(destination, next_attempt_at) WHERE status = 'pending';
    CREATE INDEX postbacks_finished ON postbacks(finished_at) WHERE finished_at IS NOT NULL;
    CREATE INDEX postbacks_status ON postbacks(status, seq);`,
+  // What an idempotent request asked for, so that a reused key asking for something else is refused.
+  `ALTER TABLE postbacks ADD COLUMN fingerprint TEXT;`,
 ]
 
-export class DataDirInUseError extends Error {
-  override name = 'DataDirInUseError'
-}
-
 export function openDatabase(dataDir: string): Database.Database {
-  mkdirSync(dataDir, { recursive: true })
   const file = join(dataDir, 'postbacks.sqlite')
-  const db = new Database(file)
+  let db: Database.Database
+  try {
+    mkdirSync(dataDir, { recursive: true })
+    db = new Database(file)
+  } catch (error) {
+    throw unusable(dataDir, error)
+  }
   try {
     // Exclusive locking before WAL: no shared-memory file, and a second process on the same
     // DATA_DIR fails here instead of double-delivering what this one has claimed.
@@ -53,12 +61,34 @@ export function openDatabase(dataDir: string): Database.Database {
     migrate(db)
   } catch (error) {
     db.close()
-    if ((error as { code?: string }).code === 'SQLITE_BUSY') {
-      throw new DataDirInUseError(`DATA_DIR ${resolve(dataDir)} is in use by another running instance`)
-    }
-    throw error
+    throw unusable(dataDir, error)
   }
   return db
+}
+
+/** A one-line StoreStartError saying why DATA_DIR cannot be used. */
+function unusable(dataDir: string, error: unknown): StoreStartError {
+  const where = `DATA_DIR=${resolve(dataDir)}`
+  const code = (error as { code?: string }).code ?? ''
+  const why = REASONS[code] ?? (error instanceof Error ? error.message : String(error))
+  return new StoreStartError(`${where} cannot be used: ${why}`)
+}
+
+const READ_ONLY = 'it is not writable by this process (read-only or wrong owner)'
+const NOT_A_DATABASE = 'postbacks.sqlite there is not a SQLite database or is damaged (restore it from a backup or move it away)'
+const REASONS: Record<string, string> = {
+  SQLITE_BUSY: 'another running instance is using it',
+  SQLITE_READONLY: READ_ONLY,
+  SQLITE_CANTOPEN: 'the database file cannot be opened there (is DATA_DIR a directory this process may write to?)',
+  SQLITE_NOTADB: NOT_A_DATABASE,
+  SQLITE_CORRUPT: NOT_A_DATABASE,
+  SQLITE_FULL: 'the disk is full',
+  EACCES: READ_ONLY,
+  EROFS: READ_ONLY,
+  EPERM: READ_ONLY,
+  EEXIST: 'it exists and is not a directory',
+  ENOTDIR: 'a part of the path is a file, not a directory',
+  ENOSPC: 'the disk is full',
 }
 
 function migrate(db: Database.Database): void {

@@ -1,37 +1,87 @@
-// Column lists and row mappers for the postbacks table.
-import type { Attempt, DueDelivery, HttpMethod, Notify, PostbackStatus, PostbackView } from '../../types.js'
+// The postbacks table's row, defined once: what a new postback writes, what each read selects,
+// and how rows become the domain's shapes. A column added to the table is added to `Row` and
+// the compiler points at every place that must know it.
+import type { Attempt, DueDelivery, HttpMethod, NewPostback, Notify, PostbackDetail, PostbackStatus, PostbackView } from '../../types.js'
 
-export const VIEW_COLUMNS =
-  'id, url, method, status, attempts_made, created_at, updated_at, next_attempt_at, last_error, last_status_code, attempts'
-
-export const DUE_COLUMNS = 'id, url, destination, method, headers, body, attempts_made, max_attempts, timeout_ms, notify'
-
-export interface ViewRow {
-  id: string
-  url: string
-  method: HttpMethod
-  status: PostbackStatus
-  attempts_made: number
-  created_at: number
-  updated_at: number
-  next_attempt_at: number | null
-  last_error: string | null
-  last_status_code: number | null
-  attempts: string
-}
-
-export interface DueRow {
+/** One row of the postbacks table (`seq` aside). */
+export interface Row {
   id: string
   url: string
   destination: string
   method: HttpMethod
+  /** JSON object */
   headers: string
+  /** the payload as JSON */
   body: string
+  status: PostbackStatus
   attempts_made: number
   max_attempts: number
   timeout_ms: number
+  created_at: number
+  updated_at: number
+  next_attempt_at: number | null
+  finished_at: number | null
+  last_error: string | null
+  last_status_code: number | null
+  /** JSON array of attempts */
+  attempts: string
+  idempotency_key: string | null
+  fingerprint: string | null
+  /** JSON {channel?, userId?} */
   notify: string | null
 }
+
+/** The row a new postback starts as. */
+export function newRow(p: NewPostback): Row {
+  return {
+    id: p.id,
+    url: p.url,
+    destination: p.destination,
+    method: p.method,
+    headers: JSON.stringify(p.headers),
+    body: p.body,
+    status: 'pending',
+    attempts_made: 0,
+    max_attempts: p.maxAttempts,
+    timeout_ms: p.timeoutMs,
+    created_at: p.createdAt,
+    updated_at: p.createdAt,
+    next_attempt_at: p.runAt,
+    finished_at: null,
+    last_error: null,
+    last_status_code: null,
+    attempts: '[]',
+    idempotency_key: p.idempotencyKey ?? null,
+    fingerprint: p.fingerprint ?? null,
+    notify: p.notify ? JSON.stringify(p.notify) : null,
+  }
+}
+
+const columns = <K extends keyof Row>(...names: K[]) => names
+
+/** Every column of Row; the check below fails to compile when one is left out. */
+export const ROW_COLUMNS = columns(
+  'id', 'url', 'destination', 'method', 'headers', 'body', 'status', 'attempts_made', 'max_attempts',
+  'timeout_ms', 'created_at', 'updated_at', 'next_attempt_at', 'finished_at', 'last_error',
+  'last_status_code', 'attempts', 'idempotency_key', 'fingerprint', 'notify',
+)
+type NoneLeftOut<T extends never> = T
+export type RowColumnsComplete = NoneLeftOut<Exclude<keyof Row, (typeof ROW_COLUMNS)[number]>>
+
+const VIEW = columns(
+  'id', 'url', 'method', 'status', 'attempts_made', 'created_at', 'updated_at',
+  'next_attempt_at', 'last_error', 'last_status_code', 'attempts',
+)
+const DETAIL = columns(...VIEW, 'headers', 'body')
+const DUE = columns('id', 'url', 'destination', 'method', 'headers', 'body', 'attempts_made', 'max_attempts', 'timeout_ms', 'notify')
+
+export const VIEW_COLUMNS = VIEW.join(', ')
+export const DETAIL_COLUMNS = DETAIL.join(', ')
+export const DUE_COLUMNS = DUE.join(', ')
+
+export type ViewRow = Pick<Row, (typeof VIEW)[number]>
+export type DetailRow = Pick<Row, (typeof DETAIL)[number]>
+export type DueRow = Pick<Row, (typeof DUE)[number]>
 
 const iso = (ms: number) => new Date(ms).toISOString()
 
@@ -50,6 +100,12 @@ export function toView(row: ViewRow): PostbackView {
     attempts: JSON.parse(row.attempts) as Attempt[],
   }
 }
+
+export const toDetail = (row: DetailRow, view: PostbackView): PostbackDetail => ({
+  ...view,
+  payload: JSON.parse(row.body) as unknown,
+  headers: JSON.parse(row.headers) as Record<string, string>,
+})
 
 export function toDue(row: DueRow): DueDelivery {
   return {

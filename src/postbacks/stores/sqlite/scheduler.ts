@@ -1,4 +1,4 @@
-// Feeds due postbacks from the table to the worker. No polling: a postback that is due now is
+// Feeds due postbacks from the table to the delivery handler. No polling: a postback that is due now is
 // picked up at once, a later one by a timer set for the earliest due time.
 //
 // Only one process uses a DATA_DIR, so which postbacks are being delivered is kept in memory:
@@ -10,9 +10,11 @@
 // flush. Postbacks are picked destination by destination, within each destination's
 // fair-delivery slots, so a full destination never holds up the others; only the earliest due
 // time of each destination with pending postbacks is kept in memory, never the backlog itself.
+import type { DestinationStats } from '../../destination-window.js'
 import type { AttemptOutcome, DueDelivery, PostbackView } from '../../types.js'
 import { waitAtMost } from '../drain.js'
-import type { Worker } from '../store.js'
+import type { AttemptReport, DeliveryHandler } from '../store.js'
+import { DestinationSlots } from './destination-slots.js'
 
 export interface DueSource {
   /**
@@ -20,8 +22,8 @@ export interface DueSource {
    * out `picked` (ids of postbacks already picked, still pending in the table).
    */
   dueFor(destination: string, now: number, limit: number, picked: string[]): DueDelivery[]
-  /** The earliest next attempt among the destination's pending postbacks. */
-  nextDueFor(destination: string): number | null
+  /** The earliest next attempt among the destination's pending postbacks, leaving out `picked`. */
+  nextDueFor(destination: string, picked: string[]): number | null
   /** The earliest next attempt of every destination with pending postbacks. */
   nextDueByDestination(): Map<string, number>
   /** Records an attempt; false when the postback was no longer pending. */
@@ -31,7 +33,7 @@ export interface DueSource {
   transaction<T>(work: () => T): T
 }
 
-interface Finished {
+interface Attempted {
   delivery: DueDelivery
   outcome: AttemptOutcome
 }
@@ -45,7 +47,8 @@ const MAX_TIMER_MS = 2 ** 31 - 1
 
 export class Scheduler {
   readonly #source: DueSource
-  readonly #worker: Worker
+  readonly #handler: DeliveryHandler
+  readonly #slots: DestinationSlots
   readonly #dueAt: Map<string, number>
   /** picked and waiting for a slot, per destination */
   readonly #ready = new Map<string, DueDelivery[]>()
@@ -54,15 +57,16 @@ export class Scheduler {
   readonly #inFlight = new Map<string, Promise<void>>()
   readonly #shutdown = new AbortController()
   #readyCount = 0
-  #finished: Finished[] = []
+  #attempted: Attempted[] = []
   #flush: { urgent: boolean; handle: NodeJS.Immediate | NodeJS.Timeout } | undefined
   #timer: NodeJS.Timeout | undefined
   #timerAt = Number.POSITIVE_INFINITY
   #closed = false
 
-  constructor(source: DueSource, worker: Worker) {
+  constructor(source: DueSource, handler: DeliveryHandler) {
     this.#source = source
-    this.#worker = worker
+    this.#handler = handler
+    this.#slots = new DestinationSlots(handler.hostConcurrency)
     this.#dueAt = source.nextDueByDestination()
     this.#requestFlush(true)
   }
@@ -74,6 +78,11 @@ export class Scheduler {
 
   isProcessing(id: string): boolean {
     return this.#inFlight.has(id)
+  }
+
+  /** Fair-delivery state of the destinations that are busy, held back or failing. */
+  destinations(): DestinationStats[] {
+    return this.#slots.snapshot()
   }
 
   /** Takes a postback out of the ready queue; false when its attempt is already under way. */
@@ -138,8 +147,8 @@ export class Scheduler {
   }
 
   #runFlush(): void {
-    const finished = this.#finished
-    this.#finished = []
+    const finished = this.#attempted
+    this.#attempted = []
     const now = Date.now()
     let recorded: boolean[]
     let picked: DueDelivery[]
@@ -149,8 +158,8 @@ export class Scheduler {
         this.#pick(now, finished.length),
       ])
     } catch (error) {
-      this.#worker.reportError(error)
-      this.#finished.unshift(...finished)
+      this.#handler.reportError(error)
+      this.#attempted.unshift(...finished)
       if (!this.#closed) this.#arm(now + 1000)
       return
     }
@@ -158,7 +167,7 @@ export class Scheduler {
       this.#picked.delete(delivery.id)
       if (outcome.kind === 'retry') this.notifyDue(delivery.destination, outcome.retryAt)
       else if (recorded[i]) {
-        this.#worker.onFinished({ delivery, status: outcome.kind, view: async () => this.#source.view(delivery.id) })
+        this.#handler.onEnded({ delivery, status: outcome.kind, view: async () => this.#source.view(delivery.id) })
       }
     })
     for (const delivery of picked) {
@@ -178,7 +187,7 @@ export class Scheduler {
    */
   #pick(now: number, settling: number): DueDelivery[] {
     if (this.#closed) return []
-    let wanted = READY_FACTOR * this.#worker.concurrency - (this.#picked.size - settling)
+    let wanted = READY_FACTOR * this.#handler.concurrency - (this.#picked.size - settling)
     const picked: DueDelivery[] = []
     const due = [...this.#dueAt].filter(([, at]) => at <= now).sort((a, b) => a[1] - b[1])
     const pickedBy = this.#pickedByDestination()
@@ -187,12 +196,14 @@ export class Scheduler {
       const inFlight = this.#inFlightFor(destination)
       const mine = inFlight + (this.#ready.get(destination)?.length ?? 0)
       // The destination's current limit is its free slots plus those it is using.
-      const limit = Math.min(wanted, READY_FACTOR * (this.#worker.slotsFor(destination) + inFlight) - mine)
+      const limit = Math.min(wanted, READY_FACTOR * (this.#slots.free(destination) + inFlight) - mine)
       if (limit <= 0) continue
-      const fresh = this.#source.dueFor(destination, now, limit, pickedBy.get(destination) ?? [])
+      const already = pickedBy.get(destination) ?? []
+      const fresh = this.#source.dueFor(destination, now, limit, already)
       picked.push(...fresh)
       wanted -= fresh.length
-      const next = this.#source.nextDueFor(destination)
+      // Postbacks picked here are still pending in the table: the next due time is among the others.
+      const next = this.#source.nextDueFor(destination, [...already, ...fresh.map((d) => d.id)])
       if (next === null) this.#dueAt.delete(destination)
       else this.#dueAt.set(destination, next)
     }
@@ -226,8 +237,8 @@ export class Scheduler {
   #startReady(): void {
     if (this.#closed) return
     for (const [destination, queue] of this.#ready) {
-      let slots = this.#worker.slotsFor(destination)
-      while (queue.length > 0 && slots > 0 && this.#inFlight.size < this.#worker.concurrency) {
+      let slots = this.#slots.free(destination)
+      while (queue.length > 0 && slots > 0 && this.#inFlight.size < this.#handler.concurrency) {
         this.#start(queue.shift()!)
         this.#readyCount--
         slots--
@@ -245,13 +256,21 @@ export class Scheduler {
   }
 
   #start(delivery: DueDelivery): void {
-    const run = this.#worker
-      .process(delivery, this.#shutdown.signal)
-      .then((outcome) => {
+    this.#slots.acquire(delivery.destination)
+    const run = this.#handler
+      .deliver(delivery, this.#shutdown.signal)
+      .then(({ outcome, load }: AttemptReport) => {
+        this.#slots.release(delivery.destination, load)
         // Cut off by shutdown: nothing is recorded; the postback stays pending for the next start.
-        if (!this.#shutdown.signal.aborted) this.#finished.push({ delivery, outcome })
+        if (!this.#shutdown.signal.aborted) this.#attempted.push({ delivery, outcome })
       })
-      .catch((error: unknown) => this.#worker.reportError(error))
+      .catch((error: unknown) => {
+        // Nothing was decided: the postback is picked again a little later.
+        this.#slots.release(delivery.destination, 'failure')
+        this.#picked.delete(delivery.id)
+        this.#handler.reportError(error)
+        this.notifyDue(delivery.destination, Date.now() + 1000)
+      })
       .finally(() => {
         this.#inFlight.delete(delivery.id)
         if (this.#closed) return

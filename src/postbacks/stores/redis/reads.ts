@@ -1,0 +1,120 @@
+// What the Redis store reads without changing anything: postbacks, pages of the list, counts
+// and the destinations' fair-delivery state.
+import type { ChainableCommander, Redis } from 'ioredis'
+import {
+  IDLE_MS,
+  RECENT_ATTEMPTS,
+  byBusiest,
+  isNoteworthy,
+  limitOf,
+  type DestinationStats,
+} from '../../destination-window.js'
+import { STATUSES, type PostbackDetail, type PostbackView } from '../../types.js'
+import { InvalidCursorError, type ListPage, type ListQuery, type QueueCounts } from '../store.js'
+import type { RedisKeys } from './keys.js'
+import { toDetail, toView, type PostbackRecord } from './record.js'
+
+/** A prefix-filtered page reads at most this many index entries before it returns what it has. */
+const SCAN_BUDGET = 5000
+/** Destinations shown in stats: the most recently active ones. */
+const DESTINATIONS_SHOWN = 100
+
+export function createReads(redis: Redis, keys: RedisKeys, hostConcurrency: number) {
+  async function records(ids: string[]): Promise<[Partial<PostbackRecord>, string[]][]> {
+    if (ids.length === 0) return []
+    const pipeline = redis.pipeline()
+    for (const id of ids) pipeline.hgetall(keys.postback(id)).lrange(keys.attempts(id), 0, -1)
+    const results = await replies(pipeline)
+    const found: [Partial<PostbackRecord>, string[]][] = []
+    for (let i = 0; i < ids.length; i++) {
+      const hash = results[2 * i] as Partial<PostbackRecord> | undefined
+      if (hash?.id) found.push([hash, (results[2 * i + 1] as string[] | undefined) ?? []])
+    }
+    return found
+  }
+
+  const views = async (ids: string[]): Promise<PostbackView[]> =>
+    (await records(ids)).map(([hash, attempts]) => toView(hash, attempts))
+
+  return {
+    view: async (id: string): Promise<PostbackView | undefined> => (await views([id]))[0],
+
+    async detail(id: string): Promise<PostbackDetail | undefined> {
+      const [found] = await records([id])
+      return found && toDetail(...found)
+    },
+
+    /** Ids newest first from one index, honouring the filter, starting after `cursor`. */
+    async page(query: ListQuery & { index: string }): Promise<ListPage> {
+      if (query.cursor !== undefined && !/^\d{13}-[0-9a-z]{9}$/.test(query.cursor)) throw new InvalidCursorError()
+      const min = query.createdFrom === undefined ? '-' : `[${String(query.createdFrom).padStart(13, '0')}`
+      let max =
+        query.cursor !== undefined
+          ? `(${query.cursor}`
+          : query.createdTo === undefined
+            ? '+'
+            : `(${String(query.createdTo + 1).padStart(13, '0')}`
+      const items: PostbackView[] = []
+      let scanned = 0
+      for (;;) {
+        const batch = Math.max(query.limit + 1, 100)
+        const ids = await redis.zrange(query.index, max, min, 'BYLEX', 'REV', 'LIMIT', 0, batch)
+        scanned += ids.length
+        for (const postback of await views(ids)) {
+          if (query.urlPrefix !== undefined && !postback.postbackUrl.startsWith(query.urlPrefix)) continue
+          if (items.length === query.limit) return { items, nextCursor: items.at(-1)!.id }
+          items.push(postback)
+        }
+        const last = ids.at(-1)
+        if (ids.length < batch || last === undefined) return { items }
+        max = `(${last}`
+        if (scanned >= SCAN_BUDGET) return { items, nextCursor: last }
+      }
+    },
+
+    async counts(): Promise<QueueCounts> {
+      const pipeline = redis.pipeline()
+      for (const status of STATUSES) pipeline.zcard(keys.byStatus(status))
+      pipeline.zrange(keys.byStatus('pending'), 0, 0)
+      const results = await replies(pipeline)
+      const byStatus = Object.fromEntries(STATUSES.map((s, i) => [s, Number(results[i])])) as QueueCounts['byStatus']
+      const [oldest] = results[STATUSES.length] as string[]
+      return { byStatus, oldestPendingAt: oldest ? Number(oldest.slice(0, 13)) : null }
+    },
+
+    /** The most recently active destinations that are busy, held back or failing. */
+    async destinations(): Promise<DestinationStats[]> {
+      const now = Date.now()
+      const names = await redis.zrange(keys.destinations, '+inf', now - IDLE_MS, 'BYSCORE', 'REV', 'LIMIT', 0, DESTINATIONS_SHOWN)
+      if (names.length === 0) return []
+      const pipeline = redis.pipeline()
+      for (const name of names) pipeline.hmget(keys.destination(name), 'window', 'recent').zcard(keys.inFlight(name))
+      const results = await replies(pipeline)
+      const shown: DestinationStats[] = []
+      names.forEach((destination, i) => {
+        const [window, recent] = results[2 * i] as (string | null)[]
+        const inFlight = Number(results[2 * i + 1])
+        const outcomes = (recent ?? '').slice(-RECENT_ATTEMPTS)
+        const failures = [...outcomes].filter((c) => c === '1').length
+        const stats = {
+          destination,
+          inFlight,
+          limit: limitOf(window === null ? hostConcurrency : Number(window), hostConcurrency),
+          failureRate: outcomes.length ? failures / outcomes.length : 0,
+        }
+        if (isNoteworthy(stats, hostConcurrency)) shown.push(stats)
+      })
+      return shown.sort(byBusiest)
+    },
+  }
+}
+
+/** The replies of a pipeline. exec() resolves even when commands failed: the first failure throws. */
+export async function replies(pipeline: ChainableCommander): Promise<unknown[]> {
+  const results = await pipeline.exec()
+  if (results === null) throw new Error('the pipeline was not run')
+  return results.map(([error, reply]) => {
+    if (error) throw error
+    return reply
+  })
+}
