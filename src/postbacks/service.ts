@@ -16,9 +16,8 @@ export interface PostbackServiceOptions {
   rules: PostbackRules
   userAgent: string
   backoffMs: number
-  /** deliveries in flight at once, and per destination */
+  /** deliveries in flight at once on this instance */
   concurrency: number
-  hostConcurrency: number
   sign?: Signer
   /** A postback that asked to be announced reached completed or failed. */
   notify?: (target: Notify, postback: PostbackView) => void
@@ -141,7 +140,6 @@ export function createPostbackService(options: PostbackServiceOptions) {
     start(): void {
       store.consume({
         concurrency: options.concurrency,
-        hostConcurrency: options.hostConcurrency,
         deliver,
         onEnded: ({ delivery, status, view }) => {
           options.observer?.finished(status)

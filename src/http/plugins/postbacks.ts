@@ -45,7 +45,6 @@ async function postbacks(app: FastifyInstance, { config, drainMs, lookup }: Post
     userAgent: USER_AGENT,
     backoffMs: config.POSTBACK_BACKOFF_MS,
     concurrency: config.POSTBACK_CONCURRENCY,
-    hostConcurrency: config.POSTBACK_HOST_CONCURRENCY,
     ...(config.POSTBACK_SIGNING_SECRET ? { sign: createSigner(config.POSTBACK_SIGNING_SECRET) } : {}),
     notify: (target, postback) => {
       app.realtime.dispatch(target, `postback.${postback.status}`, postback).catch((error: unknown) => {

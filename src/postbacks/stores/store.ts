@@ -60,8 +60,6 @@ export interface AttemptReport {
 export interface DeliveryHandler {
   /** deliveries in flight at once on this instance */
   concurrency: number
-  /** deliveries in flight at once to one destination, before the load window shrinks it */
-  hostConcurrency: number
   /** Makes one attempt. The signal aborts when the store closes; the attempt is then not recorded. */
   deliver(delivery: DueDelivery, shutdown: AbortSignal): Promise<AttemptReport>
   /** Called once per postback that reaches completed or failed. */

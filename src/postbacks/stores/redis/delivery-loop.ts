@@ -25,6 +25,8 @@ export interface DeliveryLoopOptions {
   keys: RedisKeys
   /** how long a claim lasts without renewal */
   lockMs: number
+  /** deliveries in flight at once to one destination, cluster-wide, before its window shrinks it */
+  hostConcurrency: number
   handler: DeliveryHandler
   /** reads a postback for the handler's onEnded */
   view(id: string): Promise<PostbackView | undefined>
@@ -129,7 +131,7 @@ export class DeliveryLoop {
 
   /** One round trip; true when there may be more to claim at once. */
   async #settleAndClaim(): Promise<boolean> {
-    const { redis, keys, lockMs, handler } = this.#options
+    const { redis, keys, lockMs, handler, hostConcurrency } = this.#options
     const batch = this.#settling
     const wanted = this.#closed ? 0 : handler.concurrency - this.#inFlight.size
     if (batch.length === 0 && wanted <= 0) return false
@@ -141,7 +143,7 @@ export class DeliveryLoop {
       result = await settleAndClaim(redis, {
         prefix: keys.prefix,
         now,
-        cap: handler.hostConcurrency,
+        cap: hostConcurrency,
         records: JSON.stringify(batch.map((s) => s.record)),
         wanted: Math.max(0, wanted),
         lease,
@@ -218,8 +220,8 @@ export class DeliveryLoop {
   }
 
   async #reap(): Promise<void> {
-    const { redis, keys, handler } = this.#options
-    const [, nextDue] = await reapLeases(redis, { prefix: keys.prefix, now: Date.now(), cap: handler.hostConcurrency, limit: REAP_LIMIT })
+    const { redis, keys, handler, hostConcurrency } = this.#options
+    const [, nextDue] = await reapLeases(redis, { prefix: keys.prefix, now: Date.now(), cap: hostConcurrency, limit: REAP_LIMIT })
     // Also a safety net for a wake-up this instance missed (a reconnect of its subscriber).
     if (nextDue !== '' && !this.#closed && this.#inFlight.size < handler.concurrency) this.#woken(Number(nextDue))
   }

@@ -144,7 +144,15 @@ export async function createRedisStore(options: RedisStoreOptions): Promise<Post
 
     consume(handler: DeliveryHandler): void {
       if (loop) throw new Error('consume() was already called')
-      loop = new DeliveryLoop({ redis, subscriber: subscriberFor(redis), keys, lockMs: options.lockMs, handler, view: reads.view })
+      loop = new DeliveryLoop({
+        redis,
+        subscriber: subscriberFor(redis),
+        keys,
+        lockMs: options.lockMs,
+        hostConcurrency: cap,
+        handler,
+        view: reads.view,
+      })
       loop.start()
     },
 

@@ -63,10 +63,10 @@ export class Scheduler {
   #timerAt = Number.POSITIVE_INFINITY
   #closed = false
 
-  constructor(source: DueSource, handler: DeliveryHandler) {
+  constructor(source: DueSource, handler: DeliveryHandler, hostConcurrency: number) {
     this.#source = source
     this.#handler = handler
-    this.#slots = new DestinationSlots(handler.hostConcurrency)
+    this.#slots = new DestinationSlots(hostConcurrency)
     this.#dueAt = source.nextDueByDestination()
     this.#requestFlush(true)
   }

@@ -28,6 +28,8 @@ import {
 export interface SqliteStoreOptions {
   dataDir: string
   retentionMs: number
+  /** deliveries in flight at once to one destination, before its load window shrinks it */
+  hostConcurrency: number
 }
 
 /** Finished rows are deleted in chunks this size, so a purge never holds the writer for long. */
@@ -151,7 +153,7 @@ export function createSqliteStore(options: SqliteStoreOptions): PostbackStore {
 
     consume(handler: DeliveryHandler): void {
       if (scheduler) throw new Error('consume() was already called')
-      scheduler = new Scheduler(source, handler)
+      scheduler = new Scheduler(source, handler, options.hostConcurrency)
     },
 
     ping: async () => db.open,

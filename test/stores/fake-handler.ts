@@ -1,0 +1,67 @@
+// A DeliveryHandler for the store contract: it records what the store hands it and finishes each
+// attempt when the test says so, so the tests can see exactly what is in flight.
+import type { LoadSignal } from '../../src/postbacks/destination-window.js'
+import type { AttemptReport, DeliveryHandler, EndedPostback } from '../../src/postbacks/stores/store.js'
+import type { AttemptOutcome, DueDelivery } from '../../src/postbacks/types.js'
+
+type Answer = 'completed' | 'failed' | { retryInMs: number } | 'hold'
+
+export class FakeHandler implements DeliveryHandler {
+  readonly concurrency: number
+  readonly started: DueDelivery[] = []
+  readonly ended: EndedPostback[] = []
+  readonly errors: unknown[] = []
+  /** what each new attempt does; the default completes at once */
+  answer: (delivery: DueDelivery) => Answer = () => 'completed'
+  load: LoadSignal | undefined
+  readonly #held = new Map<string, (report: AttemptReport) => void>()
+
+  constructor(concurrency: number) {
+    this.concurrency = concurrency
+  }
+
+  /** Attempts started and not finished yet. */
+  get inFlight(): string[] {
+    return [...this.#held.keys()]
+  }
+
+  startedFor = (destination: string) => this.started.filter((d) => d.destination === destination)
+
+  deliver(delivery: DueDelivery, shutdown: AbortSignal): Promise<AttemptReport> {
+    this.started.push(delivery)
+    const answer = this.answer(delivery)
+    if (answer !== 'hold') return Promise.resolve(this.#report(answer))
+    return new Promise((resolve) => {
+      this.#held.set(delivery.id, resolve)
+      shutdown.addEventListener('abort', () => {
+        if (this.#held.has(delivery.id)) this.finish(delivery.id, { retryInMs: 0 })
+      })
+    })
+  }
+
+  /** Ends a held attempt. */
+  finish(id: string, answer: Exclude<Answer, 'hold'> = 'completed'): void {
+    const resolve = this.#held.get(id)
+    if (!resolve) throw new Error(`no attempt of ${id} is held`)
+    this.#held.delete(id)
+    resolve(this.#report(answer))
+  }
+
+  onEnded(ended: EndedPostback): void {
+    this.ended.push(ended)
+  }
+
+  reportError(error: unknown): void {
+    this.errors.push(error)
+  }
+
+  #report(answer: Exclude<Answer, 'hold'>): AttemptReport {
+    const attempt = { at: new Date().toISOString(), durationMs: 1 }
+    let outcome: AttemptOutcome
+    if (answer === 'completed') outcome = { kind: 'completed', attempt: { ...attempt, statusCode: 200 } }
+    else if (answer === 'failed') outcome = { kind: 'failed', attempt: { ...attempt, statusCode: 410, error: 'HTTP 410' } }
+    else outcome = { kind: 'retry', attempt: { ...attempt, statusCode: 503, error: 'HTTP 503' }, retryAt: Date.now() + answer.retryInMs }
+    const load = this.load ?? (answer === 'completed' ? 'success' : 'failure')
+    return { outcome, load }
+  }
+}
