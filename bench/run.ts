@@ -1,11 +1,10 @@
 // npm run bench: every benchmark with its baseline measured in the same run.
 // npm run bench -- --smoke: the same scripts with tiny sizes, to check they still work.
-import { randomBytes } from 'node:crypto'
 import { existsSync } from 'node:fs'
 import { cpus } from 'node:os'
 import { join } from 'node:path'
-import { deleteKeys, redisAnswers } from '../test/helpers/redis.js'
-import { ROOT } from './lib/processes.js'
+import { redisAnswers } from '../scripts/redis-keys.js'
+import { REDIS_URL, ROOT } from './lib/processes.js'
 import { higherIsBetter, lowerIsBetter, print, save, type Row } from './lib/report.js'
 import { round } from './lib/stats.js'
 import {
@@ -18,6 +17,7 @@ import {
   type Sizes,
 } from './scenarios/postbacks.js'
 import { fanOut, memoryPerSocket } from './scenarios/sockets.js'
+import { burstBenchmark, cpuRows, redisCeilingBenchmark, sqliteCpuCost, type ClusterSizes } from './scenarios/cluster-store.js'
 
 const smoke = process.argv.includes('--smoke')
 /** `--only enqueue,fanout` runs just those groups (for profiling); rows that need another group's figure are skipped. */
@@ -27,7 +27,7 @@ const sizes: Sizes & { fanOutSockets: number[]; dispatches: number; memorySocket
   ? { rounds: 1, enqueueSeconds: 1, deliveries: 300, latencySamples: 20, smallBacklog: 100, bigBacklog: 1000, growthDeliveries: 200, fanOutSockets: [100], dispatches: 3, memorySockets: 200 }
   : { rounds: 3, enqueueSeconds: 10, deliveries: 20_000, latencySamples: 300, smallBacklog: 1000, bigBacklog: 100_000, growthDeliveries: 5000, fanOutSockets: [1000, 5000], dispatches: 10, memorySockets: 5000 }
 
-const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379'
+const clusterSizes: ClusterSizes = smoke ? { rounds: 1, queued: 200, burst: 200 } : { rounds: 3, queued: 5000, burst: 2000 }
 
 const step = (name: string) => console.log(`… ${name}`)
 
@@ -89,32 +89,41 @@ async function main(): Promise<void> {
       rows.push(lowerIsBetter(`memory per idle socket (${sizes.memorySockets} sockets)`, 'KB', memoryOurs / 1024, memoryBare / 1024, 'bare Socket.IO', 1.3))
     }
 
-    if (wanted('redis') && (await redisAnswers(REDIS_URL))) {
-      const prefix = `qsp-bench-${randomBytes(4).toString('hex')}`
-      const redis = { STORE: 'redis', REDIS_URL, REDIS_PREFIX: prefix }
-      try {
-        // Each row compares with the SQLite figure of the same run, when that group ran.
-        if (enqueue) {
-          step('STORE=redis enqueue')
-          const redisEnqueue = await enqueueBenchmark(sizes, receiver, redis)
-          rows.push(higherIsBetter('STORE=redis enqueue throughput', 'req/s', redisEnqueue.rps, enqueue.rps, 'SQLite', 0.5))
-        }
-        if (delivery) {
-          step('STORE=redis delivery')
-          const redisDelivery = await deliveryBenchmark(sizes, receiver, redis)
-          rows.push({ ...higherIsBetter('STORE=redis delivery throughput', 'deliveries/s', redisDelivery.ours, delivery.ours, 'SQLite', 0), target: 'reported', met: undefined })
-        }
-        const sockets = sizes.fanOutSockets[0]!
-        if (fanOutTimes.has(sockets)) {
-          step(`STORE=redis fan-out to ${sockets} sockets`)
-          const redisFanOut = await fanOut('ours', sockets, sizes.dispatches, redis)
-          rows.push({ ...lowerIsBetter(`STORE=redis fan-out to ${sockets} sockets (p50)`, 'ms', redisFanOut, fanOutTimes.get(sockets)!, 'SQLite', Infinity), target: 'reported', met: undefined })
-        }
-      } finally {
-        await deleteKeys(prefix, REDIS_URL)
-      }
-    } else if (wanted('redis')) {
+    const redisUp = await redisAnswers(REDIS_URL)
+    if ((wanted('redis') || wanted('cluster')) && !redisUp) {
       console.warn(`Redis does not answer at ${REDIS_URL}: the STORE=redis rows are left out`)
+    }
+    if (wanted('redis') && redisUp) {
+      const redis = { STORE: 'redis' }
+      // Each row compares with the SQLite figure of the same run, when that group ran.
+      if (enqueue) {
+        step('STORE=redis enqueue')
+        const redisEnqueue = await enqueueBenchmark(sizes, receiver, redis)
+        rows.push(higherIsBetter('STORE=redis enqueue throughput', 'req/s', redisEnqueue.rps, enqueue.rps, 'SQLite', 0.5))
+      }
+      if (delivery) {
+        step('STORE=redis delivery')
+        const redisDelivery = await deliveryBenchmark(sizes, receiver, redis)
+        rows.push({ ...higherIsBetter('STORE=redis delivery throughput', 'deliveries/s', redisDelivery.ours, delivery.ours, 'SQLite', 0), target: 'reported', met: undefined })
+      }
+      const sockets = sizes.fanOutSockets[0]!
+      if (fanOutTimes.has(sockets)) {
+        step(`STORE=redis fan-out to ${sockets} sockets`)
+        const redisFanOut = await fanOut('ours', sockets, sizes.dispatches, redis)
+        rows.push({ ...lowerIsBetter(`STORE=redis fan-out to ${sockets} sockets (p50)`, 'ms', redisFanOut, fanOutTimes.get(sockets)!, 'SQLite', Infinity), target: 'reported', met: undefined })
+      }
+    }
+
+    if (wanted('cluster') && redisUp) {
+      step('STORE=redis delivery against a bare BullMQ worker')
+      const ceiling = await redisCeilingBenchmark(clusterSizes, receiver)
+      rows.push(...ceiling.rows)
+      step('one-destination burst')
+      rows.push(...(await burstBenchmark(clusterSizes, receiver)))
+      step('STORE=redis fair delivery')
+      rows.push(await fairnessBenchmark(sizes, receiver, { STORE: 'redis' }))
+      step('CPU per delivery')
+      rows.push(...cpuRows(await sqliteCpuCost(clusterSizes, receiver), ceiling.cpu))
     }
   } finally {
     await receiver.stop()

@@ -6,6 +6,7 @@ import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
+import { deleteKeys, uniquePrefix } from '../../scripts/redis-keys.js'
 
 export const ROOT = fileURLToPath(new URL('../..', import.meta.url))
 const TSX = join(ROOT, 'node_modules/tsx/dist/loader.mjs')
@@ -48,12 +49,11 @@ function waitForUrl(child: ChildProcess, pattern: RegExp, what: string): Promise
   })
 }
 
-function stopper(child: ChildProcess, cleanup?: () => void): () => Promise<void> {
+function stopper(child: ChildProcess, cleanup?: () => Promise<void>): () => Promise<void> {
   return () =>
     new Promise((resolve) => {
       const done = () => {
-        cleanup?.()
-        resolve()
+        void (cleanup ? cleanup() : Promise.resolve()).finally(resolve)
       }
       if (child.exitCode !== null || child.signalCode !== null) return done()
       child.once('exit', done)
@@ -62,9 +62,16 @@ function stopper(child: ChildProcess, cleanup?: () => void): () => Promise<void>
     })
 }
 
-/** The built service (dist/server.js) with a fresh DATA_DIR; `env` adds to the bench defaults. */
+export const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379'
+
+/**
+ * The built service (dist/server.js) with a fresh DATA_DIR (and with STORE=redis and no
+ * REDIS_PREFIX, a fresh prefix, whose keys are deleted when it stops); `env` adds to the bench
+ * defaults.
+ */
 export async function startService(env: Record<string, string> = {}): Promise<Started> {
   const dataDir = mkdtempSync(join(tmpdir(), 'qsp-bench-'))
+  const ownPrefix = env.STORE === 'redis' && env.REDIS_PREFIX === undefined ? uniquePrefix('bench') : undefined
   // BENCH_PROFILE=<dir>: every service writes a V8 CPU profile there (summarise with bench/profile-summary.mjs).
   const profile = process.env.BENCH_PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROFILE}`] : []
   const child = spawn(process.execPath, [...profile, join(ROOT, 'dist/server.js')], {
@@ -79,12 +86,18 @@ export async function startService(env: Record<string, string> = {}): Promise<St
       DATA_DIR: dataDir,
       POSTBACK_ALLOW_PRIVATE_NETWORKS: 'true',
       SHUTDOWN_TIMEOUT_MS: '0',
+      REDIS_URL,
+      ...(ownPrefix ? { REDIS_PREFIX: ownPrefix } : {}),
       ...env,
     },
     stdio: ['ignore', 'pipe', 'pipe'],
   })
   const url = await waitForUrl(child, /listening at (http:\/\/127\.0\.0\.1:\d+)/, 'the service')
-  return { child, url, rss: () => rssOf(child.pid!), stop: stopper(child, () => rmSync(dataDir, { recursive: true, force: true })) }
+  const cleanup = async () => {
+    rmSync(dataDir, { recursive: true, force: true })
+    if (ownPrefix) await deleteKeys(ownPrefix, REDIS_URL)
+  }
+  return { child, url, rss: () => rssOf(child.pid!), stop: stopper(child, cleanup) }
 }
 
 /** A TypeScript helper from bench/ that prints `listening at <url>` (or `ready`) and takes IPC messages. */

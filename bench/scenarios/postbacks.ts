@@ -1,4 +1,5 @@
 // Postback benchmarks: enqueue rate, delivery rate, latency, growth with a backlog, fairness.
+import { cpuMsOf } from '../lib/cpu.js'
 import { call, hammer, rawPosts } from '../lib/load.js'
 import { TOKEN, ask, startScript, startService, type Started } from '../lib/processes.js'
 import { higherIsBetter, type Row } from '../lib/report.js'
@@ -14,7 +15,7 @@ export interface Sizes {
   growthDeliveries: number
 }
 
-interface Receiver extends Started {
+export interface Receiver extends Started {
   expect(count: number): Promise<{ count: number; firstAt: number; lastAt: number; latencies: number[] }>
   reset(): Promise<void>
 }
@@ -30,7 +31,7 @@ export async function startReceiver(): Promise<Receiver> {
 
 /** A postback the service keeps for an hour: enqueueing is measured without delivery work. */
 const later = (receiver: Receiver) => ({ postbackUrl: `${receiver.url}/later`, payload: { order: 1234, amount: 99.9, currency: 'EUR' }, delayMs: 3_600_000 })
-const due = (receiver: Receiver, path = '/deliver') => ({ postbackUrl: receiver.url + path, payload: { order: 1234, amount: 99.9, currency: 'EUR' } })
+export const due = (receiver: Receiver, path = '/deliver') => ({ postbackUrl: receiver.url + path, payload: { order: 1234, amount: 99.9, currency: 'EUR' } })
 
 /** Requests per second and p99 of POST /api/queue/postback, 50 connections. */
 export async function enqueueRate(service: Started, receiver: Receiver, sizes: Sizes) {
@@ -69,18 +70,25 @@ export async function enqueueBenchmark(sizes: Sizes, receiver: Receiver, env: Re
 
 /**
  * Postbacks delivered per second once `count` are queued: all are queued for one moment a little
- * ahead, and the clock runs from that moment until the receiver has all.
+ * ahead, and the clock runs from that moment until the receiver has all. `cpuOf` processes have
+ * their CPU time measured over the same span.
  */
-export async function queuedDeliveryRate(service: Started, receiver: Receiver, count: number): Promise<number> {
+export async function queuedDelivery(service: Started, receiver: Receiver, count: number, cpuOf: number[] = []) {
   await receiver.reset()
-  const runAt = Date.now() + 2000 + count / 2 // ample time to queue them all (about 2 ms per 1000)
+  // Ample time to queue them all (about 2 ms per postback at worst on a busy machine).
+  const runAt = Date.now() + 2000 + 2 * count
   const arrived = receiver.expect(count)
+  const cpuAtStart = new Promise<number[]>((resolve) => setTimeout(() => resolve(cpuOf.map(cpuMsOf)), runAt - Date.now()))
   const result = await hammer(`${service.url}/api/queue/postback`, { ...due(receiver), runAt: new Date(runAt).toISOString() }, { connections: 50, amount: count })
   if (result.errors > 0) throw new Error(`${result.errors} enqueue errors`)
   if (Date.now() > runAt) throw new Error('queueing took longer than the head start; the figure would mix both')
   const { lastAt } = await arrived
-  return count / ((lastAt - runAt) / 1000)
+  const before = await cpuAtStart
+  return { rate: count / ((lastAt - runAt) / 1000), cpuMs: cpuOf.map((pid, i) => cpuMsOf(pid) - before[i]!) }
 }
+
+export const queuedDeliveryRate = async (service: Started, receiver: Receiver, count: number) =>
+  (await queuedDelivery(service, receiver, count)).rate
 
 export async function deliveryBenchmark(sizes: Sizes, receiver: Receiver, env: Record<string, string> = {}) {
   const ours: number[] = []
@@ -165,20 +173,20 @@ export async function growthBenchmark(sizes: Sizes, receiver: Receiver): Promise
 }
 
 /** Delivery rate to a fast receiver while a hanging one holds its slots, against the rate alone. */
-export async function fairnessBenchmark(sizes: Sizes, receiver: Receiver): Promise<Row> {
+export async function fairnessBenchmark(sizes: Sizes, receiver: Receiver, env: Record<string, string> = {}): Promise<Row> {
   const alone: number[] = []
   const mixed: number[] = []
   // Another port: another destination, with fair-delivery slots of its own.
   const hanging = await startReceiver()
   try {
     for (let round = 0; round < sizes.rounds; round++) {
-      const quiet = await startService()
+      const quiet = await startService(env)
       try {
         alone.push(await deliveryRate(quiet, receiver, sizes.growthDeliveries))
       } finally {
         await quiet.stop()
       }
-      const busy = await startService()
+      const busy = await startService(env)
       try {
         // The hanging receiver's postbacks are queued first, so they are due first.
         await hammer(`${busy.url}/api/queue/postback`, due(hanging, '/hang'), { connections: 10, amount: 200 })
@@ -190,5 +198,6 @@ export async function fairnessBenchmark(sizes: Sizes, receiver: Receiver): Promi
   } finally {
     await hanging.stop()
   }
-  return higherIsBetter('fair delivery: fast receiver beside a hanging one', 'deliveries/s', median(mixed), median(alone), 'fast receiver alone', 0.8)
+  const store = env.STORE === 'redis' ? 'STORE=redis ' : ''
+  return higherIsBetter(`${store}fair delivery: fast receiver beside a hanging one`, 'deliveries/s', median(mixed), median(alone), 'fast receiver alone', 0.8)
 }

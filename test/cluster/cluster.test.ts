@@ -2,11 +2,10 @@
 import { io } from 'socket.io-client'
 import { describe, expect, it } from 'vitest'
 import { cleanupAfterEach } from '../helpers/cleanup.js'
-import { TOKEN, request, startApp, tempDir, type TestApp } from '../helpers/app.js'
+import { TOKEN, startApp, type TestApp } from '../helpers/app.js'
 import { postbackIn } from '../helpers/postbacks.js'
 import { startReceiver } from '../helpers/receiver.js'
-import { REDIS_URL, deleteKeys, storesUnderTest, uniquePrefix } from '../helpers/redis.js'
-import { serverProcesses, serviceEnv } from '../helpers/server-process.js'
+import { deleteKeys, storesUnderTest, uniquePrefix } from '../helpers/redis.js'
 import { connect, nextEvent, recordEvents } from '../helpers/sockets.js'
 import { sleep, waitFor } from '../helpers/wait.js'
 
@@ -111,23 +110,5 @@ describe.runIf(clusterable)('two instances on one Redis', () => {
     await waitFor(() => events.some((e) => e.name === 'missed'), { what: 'the missed event on B' })
     expect(events.find((e) => e.name === 'missed')!.payload).toMatchObject({ data: { n: 1 } })
     expect(resumed.id).toBe(firstId)
-  })
-
-  it('hands a postback to B when A is killed in the middle of delivering it', async () => {
-    const prefix = uniquePrefix()
-    defer(() => deleteKeys(prefix))
-    const target = await receiver((_request, index) => (index === 0 ? { hang: true } : { status: 200 }))
-    const dir = await tempDir('qsp-cluster-')
-    const first = serverProcesses(defer)(dir, serviceEnv({ STORE: 'redis', REDIS_URL, REDIS_PREFIX: prefix, POSTBACK_LOCK_MS: '1000' }))
-    const firstUrl = await first.listening()
-    const { body } = await request(firstUrl, '/api/queue/postback', { body: { postbackUrl: target.url(), payload: {} } })
-    await target.waitForRequests(1)
-
-    const b = own(await startApp({ STORE: 'redis', REDIS_PREFIX: prefix, POSTBACK_LOCK_MS: '1000' }))
-    first.child.kill('SIGKILL')
-    const [, second] = await target.waitForRequests(2, 15_000)
-    expect(second!.headers['webhook-id']).toBe(body.queueId)
-    const done = await postbackIn(b, body.queueId, ['completed'])
-    expect(done.attempts).toHaveLength(1)
   })
 })
