@@ -1,3 +1,4 @@
+import SwaggerParser from '@apidevtools/swagger-parser'
 import { describe, expect, it } from 'vitest'
 import { cleanupAfterEach } from '../helpers/cleanup.js'
 import { request, startApp } from '../helpers/app.js'
@@ -70,7 +71,15 @@ describe('GET /metrics', () => {
 })
 
 describe('GET /docs', () => {
-  it('serves an OpenAPI 3 document in which every route has its request, responses, errors and an example', async () => {
+  it('serves an OpenAPI 3.1 document that a strict validator accepts', async () => {
+    const service = await app()
+    const doc = (await request(service.url, '/docs/json', { token: null })).body
+    expect(doc.openapi).toBe('3.1.0')
+    // The validator dereferences in place: it gets a copy.
+    await expect(SwaggerParser.validate(structuredClone(doc))).resolves.toBeTruthy()
+  })
+
+  it('serves an OpenAPI document in which every route has its request, responses, errors and an example', async () => {
     const service = await app()
     const response = await request(service.url, '/docs/json', { token: null })
     expect(response.status).toBe(200)

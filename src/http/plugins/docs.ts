@@ -1,4 +1,4 @@
-// GET /docs: the OpenAPI 3 document, generated from the route schemas, with Swagger UI.
+// GET /docs: the OpenAPI 3.1 document, generated from the route schemas, with Swagger UI.
 import swagger from '@fastify/swagger'
 import swaggerUi from '@fastify/swagger-ui'
 import type { FastifyInstance } from 'fastify'
@@ -13,7 +13,7 @@ async function docs(app: FastifyInstance) {
   })
   await app.register(swagger, {
     openapi: {
-      openapi: '3.0.3',
+      openapi: '3.1.0',
       info: {
         title: 'Queue Socket Provider',
         version: VERSION,
