@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { Pool } from 'undici'
 import { createHttpClient } from '../src/postbacks/delivery/http-client.js'
-import { openDatabase } from '../src/postbacks/stores/sqlite/database.js'
+import { openDatabase } from '../src/stores/sqlite/database.js'
 import { startScript } from './lib/processes.js'
 
 const N = 20_000

@@ -23,7 +23,7 @@ export const ConfigSchema = Type.Object({
   SOCKET_EVENTS_PER_SECOND: int(1, 50, 100_000),
   SOCKET_RECOVERY_MS: int(0, 120_000),
   LOG_LEVEL: oneOf(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], 'info'),
-  // The drivers say which kinds exist (src/postbacks/stores/registry.ts).
+  // The drivers say which kinds exist (src/stores/registry.ts).
   STORE: Type.String({ pattern: '^[a-z][a-z0-9-]*$', default: 'sqlite' }),
   SOCKET_ADAPTER: Type.Optional(Type.Enum(['local', 'redis'])),
   DATA_DIR: Type.String({ minLength: 1, default: './data' }),

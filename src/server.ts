@@ -5,7 +5,7 @@ import { resolve } from 'node:path'
 import { parseEnv } from 'node:util'
 import { buildApp } from './app.js'
 import { ConfigError, loadConfig, type Config } from './config.js'
-import { StoreStartError } from './postbacks/stores/store.js'
+import { StoreStartError } from './postbacks/store.js'
 
 const ENV_FILE = resolve('.env')
 

@@ -7,7 +7,7 @@ import { loadSignalOf, type DestinationStats } from './destination-window.js'
 import { newPostback, type PostbackRules } from './new-postback.js'
 import { decideOutcome } from './retry-policy.js'
 import type { EnqueueBody, ListQueryInput, RetryFilter } from './schemas.js'
-import type { AttemptReport, ChangeResult, ListFilter, ListPage, PostbackStore, StoreProblem } from './stores/store.js'
+import type { AttemptReport, ChangeResult, ListFilter, ListPage, PostbackStore, StoreProblem } from './store.js'
 import type { AttemptOutcome, DueDelivery, Notify, PostbackDetail, PostbackStatus, PostbackView } from './types.js'
 
 export interface PostbackServiceOptions {

@@ -3,7 +3,7 @@
 import { spawn } from 'node:child_process'
 import { fileURLToPath } from 'node:url'
 import { describe, expect, it } from 'vitest'
-import { InvalidCursorError, type PostbackStore } from '../../src/postbacks/stores/store.js'
+import { InvalidCursorError, type PostbackStore } from '../../src/postbacks/store.js'
 import type { StoreKind } from '../helpers/redis.js'
 import { cleanupAfterEach } from '../helpers/cleanup.js'
 import { sleep, waitFor } from '../helpers/wait.js'

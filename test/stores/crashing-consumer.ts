@@ -2,7 +2,7 @@
 // the environment) and starts attempts that never end, printing `claimed <id>` for each, until
 // the test kills it with SIGKILL.
 import { loadConfig } from '../../src/config.js'
-import { createStore } from '../../src/postbacks/stores/registry.js'
+import { createStore } from '../../src/stores/registry.js'
 
 const store = await createStore(loadConfig(process.env), { warn: console.error, error: console.error })
 store.consume({

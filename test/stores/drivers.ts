@@ -1,8 +1,8 @@
 // Opens each store driver the way the service does (through the registry), for the contract tests.
 import { rm } from 'node:fs/promises'
 import { loadConfig, type Config } from '../../src/config.js'
-import { createStore } from '../../src/postbacks/stores/registry.js'
-import type { PostbackStore } from '../../src/postbacks/stores/store.js'
+import { createStore } from '../../src/stores/registry.js'
+import type { PostbackStore } from '../../src/postbacks/store.js'
 import { newPostback } from '../../src/postbacks/new-postback.js'
 import type { EnqueueBody } from '../../src/postbacks/schemas.js'
 import type { NewPostback } from '../../src/postbacks/types.js'

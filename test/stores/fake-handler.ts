@@ -1,7 +1,7 @@
 // A DeliveryHandler for the store contract: it records what the store hands it and finishes each
 // attempt when the test says so, so the tests can see exactly what is in flight.
 import type { LoadSignal } from '../../src/postbacks/destination-window.js'
-import type { AttemptReport, DeliveryHandler, EndedPostback } from '../../src/postbacks/stores/store.js'
+import type { AttemptReport, DeliveryHandler, EndedPostback } from '../../src/postbacks/store.js'
 import type { AttemptOutcome, DueDelivery } from '../../src/postbacks/types.js'
 
 type Answer = 'completed' | 'failed' | { retryInMs: number } | 'hold'

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { socketAdapterOf, storeDriver } from '../../src/postbacks/stores/registry.js'
+import { socketAdapterOf, storeDriver } from '../../src/stores/registry.js'
 import { allowedOrigins, loadConfig } from '../../src/config.js'
 
 describe('loadConfig', () => {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { limitOf, loadSignalOf, nextWindow, type LoadSignal } from '../../src/postbacks/destination-window.js'
-import { DestinationSlots } from '../../src/postbacks/stores/sqlite/destination-slots.js'
+import { DestinationSlots } from '../../src/stores/sqlite/destination-slots.js'
 
 const D = 'https://example.com:443'
 

@@ -3,8 +3,8 @@
 // destination is doing.
 import { rm } from 'node:fs/promises'
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
-import { createSqliteStore } from '../../src/postbacks/stores/sqlite/sqlite-store.js'
-import type { PostbackStore } from '../../src/postbacks/stores/store.js'
+import { createSqliteStore } from '../../src/stores/sqlite/sqlite-store.js'
+import type { PostbackStore } from '../../src/postbacks/store.js'
 import { tempDir } from '../helpers/app.js'
 import { postback } from '../stores/drivers.js'
 import { FakeHandler } from '../stores/fake-handler.js'

@@ -6,7 +6,7 @@ import type { Config } from '../../config.js'
 import { createHttpClient } from '../../postbacks/delivery/http-client.js'
 import { createSigner } from '../../postbacks/delivery/signing.js'
 import { createPostbackService, type PostbackService } from '../../postbacks/service.js'
-import { createStore } from '../../postbacks/stores/registry.js'
+import { createStore } from '../../stores/registry.js'
 import { USER_AGENT } from '../../version.js'
 
 declare module 'fastify' {

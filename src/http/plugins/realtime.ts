@@ -8,7 +8,7 @@ import { allowedOrigins, type Config } from '../../config.js'
 import { joinCluster, localPresence } from '../../realtime/cluster.js'
 import type { LifecycleEvent } from '../../realtime/events.js'
 import { createRealtime, type Realtime } from '../../realtime/realtime.js'
-import { socketAdapterOf } from '../../postbacks/stores/registry.js'
+import { socketAdapterOf } from '../../stores/registry.js'
 import { createSocketServer, type IoServer } from '../../realtime/socket-server.js'
 
 declare module 'fastify' {

@@ -3,7 +3,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import Type from 'typebox'
 import { ValidationError } from '../../errors.js'
 import { EnqueueBodySchema, ListQuerySchema, RetryFilterSchema } from '../../postbacks/schemas.js'
-import { InvalidCursorError } from '../../postbacks/stores/store.js'
+import { InvalidCursorError } from '../../postbacks/store.js'
 import { PostbackDetailSchema, PostbackViewSchema, STATUSES } from '../../postbacks/types.js'
 import { apiErrors, bodyErrors, conflict, errorSchema, notFound, storeFull } from '../schemas.js'
 

@@ -1,7 +1,7 @@
 // Lua shared by the scripts: key names (from KEY_PARTS), the destination window (mirroring
 // destination-window.ts) and the `ready` index. Every script starts with ARGV[1] = the key
 // prefix ending in ':', and includes this library.
-import { IDLE_MS, RECENT_ATTEMPTS } from '../../../destination-window.js'
+import { IDLE_MS, RECENT_ATTEMPTS } from '../../../postbacks/destination-window.js'
 import { KEY_PARTS as K } from '../keys.js'
 import { DUE_FIELDS } from '../record.js'
 

@@ -9,10 +9,10 @@
 // those postbacks due again and frees their slots.
 import { randomBytes } from 'node:crypto'
 import type { Redis } from 'ioredis'
-import type { DueDelivery, PostbackView } from '../../types.js'
+import type { DueDelivery, PostbackView } from '../../postbacks/types.js'
 import { DueTimer } from '../due-timer.js'
 import { waitAtMost } from '../drain.js'
-import type { AttemptReport, DeliveryHandler } from '../store.js'
+import type { AttemptReport, DeliveryHandler } from '../../postbacks/store.js'
 import type { RedisKeys } from './keys.js'
 import { reapLeases, renewLeases } from './lua/leases.js'
 import { settleAndClaim, type SettleRecord } from './lua/settle-and-claim.js'

@@ -1,7 +1,7 @@
 // The postback hash, defined once: the fields a new postback writes, and how the view, the
 // detail and a delivery are read back. Values are strings; '' stands for null. A record written
 // before a field existed simply lacks it: HGETALL leaves it out and it reads as ''.
-import type { Attempt, DueDelivery, HttpMethod, NewPostback, Notify, PostbackDetail, PostbackStatus, PostbackView } from '../../types.js'
+import type { Attempt, DueDelivery, HttpMethod, NewPostback, Notify, PostbackDetail, PostbackStatus, PostbackView } from '../../postbacks/types.js'
 
 export interface PostbackRecord {
   id: string

@@ -1,8 +1,8 @@
 // The store drivers STORE may name. A driver is its folder plus one entry here.
-import { ConfigError, type Config } from '../../config.js'
+import { ConfigError, type Config } from '../config.js'
 import { redisDriver } from './redis/driver.js'
 import { sqliteDriver } from './sqlite/driver.js'
-import type { PostbackStore } from './store.js'
+import type { PostbackStore } from '../postbacks/store.js'
 
 export interface StoreLog {
   warn(message: string): void

@@ -9,7 +9,7 @@ import {
   nextWindow,
   type DestinationStats,
   type LoadSignal,
-} from '../../destination-window.js'
+} from '../../postbacks/destination-window.js'
 
 interface Destination {
   inFlight: number

@@ -1,6 +1,6 @@
 // Every Redis key the postback store uses, under `<REDIS_PREFIX>:`. The Lua scripts build the
 // same names from KEY_PARTS (lua/library.ts), so the layout is written down only here.
-import type { PostbackStatus } from '../../types.js'
+import type { PostbackStatus } from '../../postbacks/types.js'
 
 /** What follows the prefix in each key name. */
 export const KEY_PARTS = {

@@ -1,6 +1,6 @@
 // The embedded store: one SQLite file in DATA_DIR; every write is committed before it resolves.
-import type { NewPostback, PostbackDetail, PostbackStatus, PostbackView } from '../../types.js'
-import { STATUSES } from '../../types.js'
+import type { NewPostback, PostbackDetail, PostbackStatus, PostbackView } from '../../postbacks/types.js'
+import { STATUSES } from '../../postbacks/types.js'
 import { batched, type Outcome } from '../batched.js'
 import {
   InvalidCursorError,
@@ -11,7 +11,7 @@ import {
   type ListQuery,
   type PostbackStore,
   type QueueCounts,
-} from '../store.js'
+} from '../../postbacks/store.js'
 import { openDatabase } from './database.js'
 import { DiskWatch } from './disk-watch.js'
 import { VIEW_COLUMNS, newRow, toDetail, toDue, toView, type DetailRow, type DueRow, type ViewRow } from './rows.js'

@@ -2,7 +2,7 @@
 import { mkdirSync } from 'node:fs'
 import { join, resolve } from 'node:path'
 import Database from 'better-sqlite3'
-import { StoreStartError } from '../store.js'
+import { StoreStartError } from '../../postbacks/store.js'
 
 /**
  * The schema's history. Append-only: a database records how many of these it has run

@@ -2,7 +2,7 @@
 // rather than waiting); the client reconnects by itself. A store that cannot reach Redis at
 // start stops the start with one line naming REDIS_URL.
 import { Redis } from 'ioredis'
-import { StoreStartError } from '../store.js'
+import { StoreStartError } from '../../postbacks/store.js'
 
 /** How long the first connection may take before the start fails. */
 const CONNECT_TIMEOUT_MS = 5000

@@ -1,8 +1,8 @@
 // The cluster store: postbacks in Redis hashes with sorted-set indexes, scheduled and claimed by
 // Lua scripts (lua/), shared by every instance on the same REDIS_URL and REDIS_PREFIX. Each state
 // change of a postback, its indexes, its schedule and its destination's slots is one atomic script.
-import { StoreFullError, StoreUnavailableError } from '../../../errors.js'
-import type { NewPostback, PostbackStatus } from '../../types.js'
+import { StoreFullError, StoreUnavailableError } from '../../errors.js'
+import type { NewPostback, PostbackStatus } from '../../postbacks/types.js'
 import {
   InvalidCursorError,
   type AddResult,
@@ -12,7 +12,7 @@ import {
   type ListPage,
   type PostbackStore,
   type StoreProblem,
-} from '../store.js'
+} from '../../postbacks/store.js'
 import { connectRedis, subscriberFor } from './connection.js'
 import { watchForDataLoss } from './data-loss-watch.js'
 import { DeliveryLoop } from './delivery-loop.js'

@@ -1,7 +1,7 @@
 // A full disk must be an answer the caller can act on (507 STORE_FULL) and a problem /health
 // shows, not a 500. Writes go through here; the problem clears with the next write that succeeds.
-import { StoreFullError } from '../../../errors.js'
-import type { StoreProblem } from '../store.js'
+import { StoreFullError } from '../../errors.js'
+import type { StoreProblem } from '../../postbacks/store.js'
 
 const FULL_CODES = new Set(['SQLITE_FULL', 'SQLITE_IOERR_WRITE', 'SQLITE_IOERR_FSYNC', 'SQLITE_IOERR_SHMSIZE'])
 

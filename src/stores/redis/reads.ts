@@ -8,9 +8,9 @@ import {
   isNoteworthy,
   limitOf,
   type DestinationStats,
-} from '../../destination-window.js'
-import { STATUSES, type PostbackDetail, type PostbackView } from '../../types.js'
-import { InvalidCursorError, type ListPage, type ListQuery, type QueueCounts } from '../store.js'
+} from '../../postbacks/destination-window.js'
+import { STATUSES, type PostbackDetail, type PostbackView } from '../../postbacks/types.js'
+import { InvalidCursorError, type ListPage, type ListQuery, type QueueCounts } from '../../postbacks/store.js'
 import type { RedisKeys } from './keys.js'
 import { toDetail, toView, type PostbackRecord } from './record.js'
 

@@ -1,7 +1,7 @@
 // Every SQL statement the embedded store runs, prepared once, with the parameters they take.
 import type Database from 'better-sqlite3'
-import type { AttemptOutcome, PostbackStatus } from '../../types.js'
-import type { ListFilter } from '../store.js'
+import type { AttemptOutcome, PostbackStatus } from '../../postbacks/types.js'
+import type { ListFilter } from '../../postbacks/store.js'
 import { DETAIL_COLUMNS, DUE_COLUMNS, ROW_COLUMNS, VIEW_COLUMNS } from './rows.js'
 
 const REQUEUE_SET = `status = 'pending', attempts_made = 0, next_attempt_at = @now, finished_at = NULL, updated_at = @now`

@@ -3,8 +3,8 @@
 // `concurrency` at a time on this instance and at most each destination's fair-delivery limit
 // at a time (cluster-wide when the store is shared), and records what each attempt decided.
 // The contract is executable: test/stores/contract.ts runs against every driver.
-import type { DestinationStats, LoadSignal } from '../destination-window.js'
-import type { AttemptOutcome, DueDelivery, NewPostback, PostbackDetail, PostbackStatus, PostbackView } from '../types.js'
+import type { DestinationStats, LoadSignal } from './destination-window.js'
+import type { AttemptOutcome, DueDelivery, NewPostback, PostbackDetail, PostbackStatus, PostbackView } from './types.js'
 
 export type AddResult =
   | { id: string; created: true }

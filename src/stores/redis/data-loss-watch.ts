@@ -3,7 +3,7 @@
 // start is looked for after every reconnect, and when it is gone the loss is recorded in Redis
 // (so every instance reports it for a day), logged at error level and listed by /health.
 import type { Redis } from 'ioredis'
-import type { StoreProblem } from '../store.js'
+import type { StoreProblem } from '../../postbacks/store.js'
 import type { RedisKeys } from './keys.js'
 
 /** How long every instance reports a data loss after it was noticed. */

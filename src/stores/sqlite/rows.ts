@@ -1,7 +1,7 @@
 // The postbacks table's row, defined once: what a new postback writes, what each read selects,
 // and how rows become the domain's shapes. A column added to the table is added to `Row` and
 // the compiler points at every place that must know it.
-import type { Attempt, DueDelivery, HttpMethod, NewPostback, Notify, PostbackDetail, PostbackStatus, PostbackView } from '../../types.js'
+import type { Attempt, DueDelivery, HttpMethod, NewPostback, Notify, PostbackDetail, PostbackStatus, PostbackView } from '../../postbacks/types.js'
 
 /** One row of the postbacks table (`seq` aside). */
 export interface Row {

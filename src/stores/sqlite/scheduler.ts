@@ -10,10 +10,10 @@
 // flush. Postbacks are picked destination by destination, within each destination's
 // fair-delivery slots, so a full destination never holds up the others; only the earliest due
 // time of each destination with pending postbacks is kept in memory, never the backlog itself.
-import type { DestinationStats } from '../../destination-window.js'
-import type { AttemptOutcome, DueDelivery, PostbackView } from '../../types.js'
+import type { DestinationStats } from '../../postbacks/destination-window.js'
+import type { AttemptOutcome, DueDelivery, PostbackView } from '../../postbacks/types.js'
 import { waitAtMost } from '../drain.js'
-import type { AttemptReport, DeliveryHandler } from '../store.js'
+import type { AttemptReport, DeliveryHandler } from '../../postbacks/store.js'
 import { DestinationSlots } from './destination-slots.js'
 
 export interface DueSource {
