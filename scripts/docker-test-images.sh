@@ -68,9 +68,11 @@ EOF
   mv "$CACHE/rootfs.partial" "$CACHE/rootfs"
 }
 
-# The shared base image, made from the root file system the first time a stand-in needs it.
+# The shared base image, made from the root file system the first time a stand-in needs it; the
+# bases of earlier versions of this script go.
 make_base() {
   docker image inspect "$BASE" >/dev/null 2>&1 && return
+  docker image ls --format '{{.Repository}}:{{.Tag}}' "${BASE%:*}" | xargs -r docker rmi >/dev/null 2>&1 || true
   log "importing $BASE"
   tar --exclude=./.complete -C "$CACHE/rootfs" -c . |
     docker import \
