@@ -17,6 +17,7 @@ RUN npm run build && npm prune --omit=dev --no-audit --no-fund
 
 # Run stage: Node, the compiled server, its production dependencies and the dashboard's files.
 FROM node:20-bookworm-slim
+# HOST and PORT are the service's defaults, set here because the HEALTHCHECK reads them too.
 ENV NODE_ENV=production \
     HOST=0.0.0.0 \
     PORT=3000 \
