@@ -39,7 +39,14 @@ export const ConfigSchema = Type.Object({
   POSTBACK_RETENTION_MS: int(0, 3_600_000),
   POSTBACK_LOCK_MS: int(1000, 30_000),
   POSTBACK_ALLOW_PRIVATE_NETWORKS: Type.Boolean({ default: false }),
-  POSTBACK_SIGNING_SECRET: Type.Optional(Type.String({ pattern: '^whsec_[A-Za-z0-9+/=]+$' })),
+  // One secret, or two separated by a space (new first) while receivers move to the new one.
+  POSTBACK_SIGNING_SECRET: Type.Optional(Type.String({ pattern: '^whsec_[A-Za-z0-9+/=]+( whsec_[A-Za-z0-9+/=]+)?$' })),
+  SIGNING_ROTATION_GRACE_MS: int(0, 86_400_000),
+  DESTINATION_QUARANTINE_AFTER_MS: int(0, 60_000),
+  DESTINATION_GIVE_UP_AFTER_MS: int(1000, 7 * 86_400_000),
+  DESTINATION_PROBE_MS: int(100, 30_000),
+  DESTINATION_PROBE_MAX_MS: int(100, 600_000),
+  OPS_WEBHOOK_URL: Type.Optional(Type.String({ pattern: '^https?://' })),
   BODY_LIMIT_BYTES: int(1, 1_048_576),
   SHUTDOWN_TIMEOUT_MS: int(0, 10_000),
 })

@@ -62,6 +62,6 @@ export class FakeHandler implements DeliveryHandler {
     else if (answer === 'failed') outcome = { kind: 'failed', attempt: { ...attempt, statusCode: 410, error: 'HTTP 410' } }
     else outcome = { kind: 'retry', attempt: { ...attempt, statusCode: 503, error: 'HTTP 503' }, retryAt: Date.now() + answer.retryInMs }
     const load = this.load ?? (answer === 'completed' ? 'success' : 'failure')
-    return { outcome, load }
+    return { outcome, load, streak: answer === 'completed' ? 'ok' : 'fail' }
   }
 }

@@ -13,12 +13,16 @@ import {
   type PostbackStore,
   type StoreProblem,
 } from '../../postbacks/store.js'
+import type { HealthRules } from '../../destinations/health.js'
+import type { DestinationStore } from '../../destinations/store.js'
 import { connectRedis, subscriberFor } from './connection.js'
+import { createRedisDestinations } from './destination-store.js'
 import { watchForDataLoss } from './data-loss-watch.js'
 import { DeliveryLoop } from './delivery-loop.js'
 import { redisKeys } from './keys.js'
 import { addPostback } from './lua/add.js'
-import { cancelPostback, purgeFinished, requeuePostback } from './lua/operations.js'
+import type { CommonArgs } from './lua/library.js'
+import { cancelPostback, forgetIdleDestinations, purgeFinished, requeuePostback } from './lua/operations.js'
 import { adoptEarlierRecords } from './adopt.js'
 import { createReads } from './reads.js'
 import { newRecord, recordPairs } from './record.js'
@@ -31,6 +35,9 @@ export interface RedisStoreOptions {
   lockMs: number
   /** deliveries in flight at once to one destination, cluster-wide */
   hostConcurrency: number
+  health: HealthRules
+  /** DESTINATION_GIVE_UP_AFTER_MS */
+  giveUpAfterMs: number
   log: { warn(message: string): void; error(message: string): void }
 }
 
@@ -38,11 +45,20 @@ const PURGE_CHUNK = 500
 /** Purge, forget idle destinations and look for lost data this often. */
 const MAINTENANCE_MS = 5000
 
-export async function createRedisStore(options: RedisStoreOptions): Promise<PostbackStore> {
+export async function createRedisStores(options: RedisStoreOptions): Promise<{ postbacks: PostbackStore; destinations: DestinationStore }> {
   const redis = await connectRedis(options.url)
   const keys = redisKeys(options.prefix)
   const cap = options.hostConcurrency
-  const reads = createReads(redis, keys, cap)
+  const common = (now = Date.now()): CommonArgs => ({
+    prefix: keys.prefix,
+    now,
+    cap,
+    quarantineAfterMs: options.health.quarantineAfterMs,
+    firstProbeMs: options.health.firstProbeMs,
+    maxProbeMs: options.health.maxProbeMs,
+  })
+  const reads = createReads(redis, keys)
+  const destinations = createRedisDestinations({ redis, keys, cap, common })
   const dataLoss = watchForDataLoss(redis, keys, {
     onNoPersistence: (detail) =>
       options.log.warn(`Redis keeps nothing on disk (${detail}): a restart of Redis loses every queued postback`),
@@ -50,7 +66,7 @@ export async function createRedisStore(options: RedisStoreOptions): Promise<Post
       options.log.error(`Redis lost its data (noticed ${since.toISOString()}): postbacks queued before then are gone`),
   })
   await dataLoss.start()
-  await adoptEarlierRecords(redis, keys, cap)
+  await adoptEarlierRecords(redis, keys, common)
   let outOfMemorySince: number | undefined
   let unreachableSince: number | undefined
   redis.on('close', () => (unreachableSince ??= Date.now()))
@@ -80,35 +96,33 @@ export async function createRedisStore(options: RedisStoreOptions): Promise<Post
     return reads.view(id).then((postback) => (postback ? { ok: true, postback } : { ok: false, reason: 'not_found' }))
   }
 
-  const requeue = async (id: string, now: number) =>
-    changed(id, await requeuePostback(redis, { prefix: keys.prefix, now, cap, id }))
+  const requeue = async (id: string, now: number) => changed(id, await requeuePostback(redis, { ...common(now), id }))
 
   const maintenance = setInterval(() => {
     const cutoff = Date.now() - options.retentionMs
     const purge = async () => {
-      while ((await purgeFinished(redis, { prefix: keys.prefix, cutoff, limit: PURGE_CHUNK })) === PURGE_CHUNK);
-      await redis.zremrangebyscore(keys.destinations, '-inf', Date.now() - 86_400_000)
+      while ((await purgeFinished(redis, { ...common(), cutoff, limit: PURGE_CHUNK })) === PURGE_CHUNK);
+      await forgetIdleDestinations(redis, { ...common(), before: cutoff, limit: PURGE_CHUNK })
       await dataLoss.check()
     }
     purge().catch(() => undefined) // Redis unreachable: the next round tries again
   }, Math.min(Math.max(options.retentionMs, 1000), MAINTENANCE_MS))
   maintenance.unref()
 
-  return {
+  const postbacks: PostbackStore = {
     kind: 'redis',
 
     add: (postback: NewPostback): Promise<AddResult> =>
       available(async () => {
         const [id, created, same] = await addPostback(redis, {
-          prefix: keys.prefix,
-          now: Date.now(),
-          cap,
+          ...common(),
           id: postback.id,
           idem: postback.idempotencyKey ?? '',
           fingerprint: postback.fingerprint ?? '',
           fields: JSON.stringify(recordPairs(newRecord(postback))),
           dest: postback.destination,
           runAt: postback.runAt,
+          orderingKey: postback.orderingKey ?? '',
         })
         return created === 1 ? { id, created: true } : { id, created: false, sameRequest: same === 1 }
       }),
@@ -135,12 +149,11 @@ export async function createRedisStore(options: RedisStoreOptions): Promise<Post
         return count
       }),
 
-    cancel: (id: string, now: number) =>
-      available(async () => changed(id, await cancelPostback(redis, { prefix: keys.prefix, now, cap, id }))),
+    cancel: (id: string, now: number) => available(async () => changed(id, await cancelPostback(redis, { ...common(now), id }))),
 
     counts: () => available(() => reads.counts()),
 
-    destinations: () => available(() => reads.destinations()),
+    destinations: () => available(() => destinations.busy()),
 
     consume(handler: DeliveryHandler): void {
       if (loop) throw new Error('consume() was already called')
@@ -149,7 +162,8 @@ export async function createRedisStore(options: RedisStoreOptions): Promise<Post
         subscriber: subscriberFor(redis),
         keys,
         lockMs: options.lockMs,
-        hostConcurrency: cap,
+        giveUpAfterMs: options.giveUpAfterMs,
+        common,
         handler,
         view: reads.view,
       })
@@ -181,4 +195,12 @@ export async function createRedisStore(options: RedisStoreOptions): Promise<Post
       redis.disconnect()
     },
   }
+  return { postbacks, destinations: unavailableAs503(destinations.store, available) }
+}
+
+/** The destination store's calls answer 503 too while Redis is unreachable. */
+function unavailableAs503(store: DestinationStore, available: <T>(work: () => Promise<T>) => Promise<T>): DestinationStore {
+  return Object.fromEntries(
+    Object.entries(store).map(([name, method]) => [name, (...args: unknown[]) => available(() => (method as (...a: unknown[]) => Promise<unknown>)(...args))]),
+  ) as unknown as DestinationStore
 }

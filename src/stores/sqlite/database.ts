@@ -38,6 +38,45 @@ const MIGRATIONS: string[] = [
    CREATE INDEX postbacks_status ON postbacks(status, seq);`,
   // What an idempotent request asked for, so that a reused key asking for something else is refused.
   `ALTER TABLE postbacks ADD COLUMN fingerprint TEXT;`,
+  // Destinations as first-class objects (settings, pause, quarantine, secrets), ordering keys and
+  // callbacks. A row stored before this has timeout_given = 1: its timeout was the caller's or the
+  // default of its day, and stays as it was.
+  `ALTER TABLE postbacks ADD COLUMN timeout_given INTEGER NOT NULL DEFAULT 1;
+   ALTER TABLE postbacks ADD COLUMN ordering_key TEXT;
+   ALTER TABLE postbacks ADD COLUMN order_seq INTEGER;
+   ALTER TABLE postbacks ADD COLUMN callback_url TEXT;
+   ALTER TABLE postbacks ADD COLUMN failure_callback_url TEXT;
+   ALTER TABLE postbacks ADD COLUMN callback_due INTEGER NOT NULL DEFAULT 0;
+   CREATE INDEX postbacks_ordering ON postbacks(destination, ordering_key, order_seq, seq)
+     WHERE status = 'pending' AND ordering_key IS NOT NULL;
+   CREATE INDEX postbacks_callback_due ON postbacks(seq) WHERE callback_due = 1;
+   -- Places in an ordering key's line: every new or re-queued postback with a key takes the next.
+   CREATE TABLE order_counter (id INTEGER PRIMARY KEY CHECK (id = 1), value INTEGER NOT NULL);
+   INSERT INTO order_counter VALUES (1, 0);
+   CREATE TRIGGER postbacks_order_seq AFTER INSERT ON postbacks WHEN NEW.ordering_key IS NOT NULL
+     BEGIN
+       UPDATE order_counter SET value = value + 1;
+       UPDATE postbacks SET order_seq = (SELECT value FROM order_counter) WHERE seq = NEW.seq;
+     END;
+   CREATE TABLE destinations (
+     destination TEXT PRIMARY KEY,
+     max_concurrency INTEGER,
+     rate_per_second REAL,
+     timeout_ms INTEGER,
+     paused_at INTEGER,
+     active_since INTEGER,
+     streak INTEGER NOT NULL DEFAULT 0,
+     streak_since INTEGER,
+     quarantined_at INTEGER,
+     probe_at INTEGER,
+     probe_delay_ms INTEGER NOT NULL DEFAULT 0,
+     hold_until INTEGER,
+     last_attempt_at INTEGER,
+     last_error TEXT,
+     secret TEXT,
+     previous_secret TEXT,
+     rotated_at INTEGER
+   ) WITHOUT ROWID;`,
 ]
 
 export function openDatabase(dataDir: string): Database.Database {

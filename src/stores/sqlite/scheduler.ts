@@ -10,11 +10,10 @@
 // flush. Postbacks are picked destination by destination, within each destination's
 // fair-delivery slots, so a full destination never holds up the others; only the earliest due
 // time of each destination with pending postbacks is kept in memory, never the backlog itself.
-import type { DestinationStats } from '../../postbacks/destination-window.js'
 import type { AttemptOutcome, DueDelivery, PostbackView } from '../../postbacks/types.js'
 import { waitAtMost } from '../drain.js'
 import type { AttemptReport, DeliveryHandler } from '../../postbacks/store.js'
-import { DestinationSlots } from './destination-slots.js'
+import type { DestinationBook } from './destination-book.js'
 
 export interface DueSource {
   /**
@@ -31,6 +30,10 @@ export interface DueSource {
   view(id: string): PostbackView | undefined
   /** Runs `work` in one transaction. */
   transaction<T>(work: () => T): T
+  /** Writes the destinations whose settings or state changed (inside the flush's transaction). */
+  saveDestinations(): void
+  /** The handler is done with the end of these postbacks (their callbacks are queued). */
+  endsHandled(ids: string[]): void
 }
 
 interface Attempted {
@@ -48,7 +51,7 @@ const MAX_TIMER_MS = 2 ** 31 - 1
 export class Scheduler {
   readonly #source: DueSource
   readonly #handler: DeliveryHandler
-  readonly #slots: DestinationSlots
+  readonly #book: DestinationBook
   readonly #dueAt: Map<string, number>
   /** picked and waiting for a slot, per destination */
   readonly #ready = new Map<string, DueDelivery[]>()
@@ -58,15 +61,16 @@ export class Scheduler {
   readonly #shutdown = new AbortController()
   #readyCount = 0
   #attempted: Attempted[] = []
+  #endsHandled: string[] = []
   #flush: { urgent: boolean; handle: NodeJS.Immediate | NodeJS.Timeout } | undefined
   #timer: NodeJS.Timeout | undefined
   #timerAt = Number.POSITIVE_INFINITY
   #closed = false
 
-  constructor(source: DueSource, handler: DeliveryHandler, hostConcurrency: number) {
+  constructor(source: DueSource, handler: DeliveryHandler, book: DestinationBook) {
     this.#source = source
     this.#handler = handler
-    this.#slots = new DestinationSlots(hostConcurrency)
+    this.#book = book
     this.#dueAt = source.nextDueByDestination()
     this.#requestFlush(true)
   }
@@ -80,9 +84,17 @@ export class Scheduler {
     return this.#inFlight.has(id)
   }
 
-  /** Fair-delivery state of the destinations that are busy, held back or failing. */
-  destinations(): DestinationStats[] {
-    return this.#slots.snapshot()
+  /** Hands the end of a postback to the handler; once it is done with it, the end is marked handled. */
+  handOverEnd(delivery: DueDelivery, status: 'completed' | 'failed'): void {
+    const handled = this.#handler.onEnded({ delivery, status, view: async () => this.#source.view(delivery.id) })
+    if (!delivery.hasCallbacks) return
+    Promise.resolve(handled).then(
+      () => {
+        this.#endsHandled.push(delivery.id)
+        this.#requestFlush(false)
+      },
+      (error: unknown) => this.#handler.reportError(error),
+    )
   }
 
   /** Takes a postback out of the ready queue; false when its attempt is already under way. */
@@ -150,25 +162,30 @@ export class Scheduler {
     const finished = this.#attempted
     this.#attempted = []
     const now = Date.now()
+    const handled = this.#endsHandled
+    this.#endsHandled = []
     let recorded: boolean[]
     let picked: DueDelivery[]
     try {
-      ;[recorded, picked] = this.#source.transaction(() => [
-        finished.map(({ delivery, outcome }) => this.#source.settle(delivery.id, outcome, now)),
-        this.#pick(now, finished.length),
-      ])
+      ;[recorded, picked] = this.#source.transaction(() => {
+        const settled = finished.map(({ delivery, outcome }) => this.#source.settle(delivery.id, outcome, now))
+        this.#source.saveDestinations()
+        if (handled.length > 0) this.#source.endsHandled(handled)
+        return [settled, this.#pick(now, finished.length)]
+      })
     } catch (error) {
       this.#handler.reportError(error)
       this.#attempted.unshift(...finished)
+      this.#endsHandled.unshift(...handled)
       if (!this.#closed) this.#arm(now + 1000)
       return
     }
     finished.forEach(({ delivery, outcome }, i) => {
       this.#picked.delete(delivery.id)
-      if (outcome.kind === 'retry') this.notifyDue(delivery.destination, outcome.retryAt)
-      else if (recorded[i]) {
-        this.#handler.onEnded({ delivery, status: outcome.kind, view: async () => this.#source.view(delivery.id) })
-      }
+      if (outcome.kind === 'retry') return this.notifyDue(delivery.destination, outcome.retryAt)
+      // The next postback of its ordering key is first in line now.
+      if (delivery.orderingKey !== undefined) this.notifyDue(delivery.destination, now)
+      if (recorded[i]) this.handOverEnd(delivery, outcome.kind)
     })
     for (const delivery of picked) {
       this.#picked.set(delivery.id, delivery.destination)
@@ -195,8 +212,10 @@ export class Scheduler {
       if (wanted <= 0) break
       const inFlight = this.#inFlightFor(destination)
       const mine = inFlight + (this.#ready.get(destination)?.length ?? 0)
+      const free = this.#book.free(destination, now)
+      if (free === 0 && !this.#waitsForSlot(destination, inFlight, now)) continue
       // The destination's current limit is its free slots plus those it is using.
-      const limit = Math.min(wanted, READY_FACTOR * (this.#slots.free(destination) + inFlight) - mine)
+      const limit = Math.min(wanted, READY_FACTOR * (free + inFlight) - mine)
       if (limit <= 0) continue
       const already = pickedBy.get(destination) ?? []
       const fresh = this.#source.dueFor(destination, now, limit, already)
@@ -208,6 +227,19 @@ export class Scheduler {
       else this.#dueAt.set(destination, next)
     }
     return picked
+  }
+
+  /**
+   * A destination that may start nothing now: true when a slot of its own will free (an attempt
+   * ends), else its due time moves to when it may start again (a hold, a probe, a token), or it
+   * is dropped until it is resumed.
+   */
+  #waitsForSlot(destination: string, inFlight: number, now: number): boolean {
+    if (inFlight > 0) return true
+    const openAt = this.#book.openAt(destination, now)
+    if (openAt === null) this.#dueAt.delete(destination)
+    else this.#dueAt.set(destination, Math.max(openAt, this.#dueAt.get(destination) ?? openAt))
+    return false
   }
 
   #pickedByDestination(): Map<string, string[]> {
@@ -237,7 +269,7 @@ export class Scheduler {
   #startReady(): void {
     if (this.#closed) return
     for (const [destination, queue] of this.#ready) {
-      let slots = this.#slots.free(destination)
+      let slots = this.#book.free(destination)
       while (queue.length > 0 && slots > 0 && this.#inFlight.size < this.#handler.concurrency) {
         this.#start(queue.shift()!)
         this.#readyCount--
@@ -255,18 +287,21 @@ export class Scheduler {
     else this.#arm(earliest)
   }
 
-  #start(delivery: DueDelivery): void {
-    this.#slots.acquire(delivery.destination)
+  #start(picked: DueDelivery): void {
+    const { probe } = this.#book.acquire(picked.destination)
+    const delivery: DueDelivery = { ...picked, signing: this.#book.signing(picked.destination), ...(probe ? { probe } : {}) }
     const run = this.#handler
       .deliver(delivery, this.#shutdown.signal)
-      .then(({ outcome, load }: AttemptReport) => {
-        this.#slots.release(delivery.destination, load)
+      .then((report: AttemptReport) => {
         // Cut off by shutdown: nothing is recorded; the postback stays pending for the next start.
-        if (!this.#shutdown.signal.aborted) this.#attempted.push({ delivery, outcome })
+        if (this.#shutdown.signal.aborted) return this.#book.abandon(delivery.destination)
+        const { outcome, event } = this.#book.release(delivery, report)
+        this.#attempted.push({ delivery, outcome })
+        if (event) this.#handler.onDestinationEvent?.(event)
       })
       .catch((error: unknown) => {
         // Nothing was decided: the postback is picked again a little later.
-        this.#slots.release(delivery.destination, 'failure')
+        this.#book.abandon(delivery.destination)
         this.#picked.delete(delivery.id)
         this.#handler.reportError(error)
         this.notifyDue(delivery.destination, Date.now() + 1000)
