@@ -47,9 +47,8 @@ interface Settling {
 const RETRY_MS = 1000
 /** Most leases, streaks and quarantines the clockwork handles per run. */
 const CLOCKWORK_LIMIT = 500
-/** An end whose callback the instance that recorded it has not queued after this long is taken over. */
-const UNHANDLED_END_GRACE_MS = 30_000
-const UNHANDLED_ENDS_EVERY_MS = 5000
+/** How often ends that their instance did not hand over within POSTBACK_LOCK_MS are looked for. */
+const UNHANDLED_ENDS_EVERY_MS = 1000
 const GIVE_UP_ERROR = 'DESTINATION_QUARANTINED: gave up after DESTINATION_GIVE_UP_AFTER_MS of quarantine of '
 
 export function clockworkIntervalMs(lockMs: number): number {
@@ -257,7 +256,9 @@ export class DeliveryLoop {
 
   async #takeUnhandledEnds(): Promise<void> {
     if (this.#closed) return
-    const taken = await takeUnhandledEnds(this.#options.redis, { ...this.#options.common(), graceMs: UNHANDLED_END_GRACE_MS, limit: 100 })
+    // An instance that stopped answering keeps its ends, like its leases, for POSTBACK_LOCK_MS.
+    const { redis, lockMs } = this.#options
+    const taken = await takeUnhandledEnds(redis, { ...this.#options.common(), graceMs: lockMs, limit: 100 })
     const width = 2 + DUE_FIELDS.length
     for (let i = 0; i < taken.length; i += width) {
       const status = taken[i + 1] as 'completed' | 'failed'

@@ -127,7 +127,10 @@ export class DestinationBook {
     const times: number[] = []
     if (d.holdUntil !== null && d.holdUntil > now) times.push(d.holdUntil)
     if (d.health.quarantinedAt !== null && d.health.probeAt !== null) times.push(d.health.probeAt)
-    if (d.settings.ratePerSecond !== null && d.bucket && d.bucket.tokens < 1) times.push(nextTokenAt(d.bucket, d.settings.ratePerSecond))
+    if (d.settings.ratePerSecond !== null) {
+      d.bucket = refill(d.bucket, d.settings.ratePerSecond, now)
+      if (d.bucket.tokens < 1) times.push(nextTokenAt(d.bucket, d.settings.ratePerSecond))
+    }
     return times.length ? Math.max(...times) : null
   }
 

@@ -279,10 +279,18 @@ export class Scheduler {
     }
   }
 
-  /** Sets the timer for the earliest due time still in the future. */
+  /**
+   * Sets the timer for the earliest due time still in the future, or the earliest time a
+   * destination with picked postbacks waiting (for a hold, a probe or a rate token) opens again.
+   */
   #armForLater(now: number): void {
     let earliest = Number.POSITIVE_INFINITY
     for (const at of this.#dueAt.values()) if (at > now && at < earliest) earliest = at
+    for (const destination of this.#ready.keys()) {
+      if (this.#inFlightFor(destination) > 0) continue
+      const at = this.#book.openAt(destination, now)
+      if (at !== null && at > now && at < earliest) earliest = at
+    }
     if (earliest === Number.POSITIVE_INFINITY) this.#disarm()
     else this.#arm(earliest)
   }
