@@ -75,11 +75,15 @@ const destinationRoutes: FastifyPluginAsyncTypebox = async (app) => {
           'Made here unless `secret` is given. For SIGNING_ROTATION_GRACE_MS, deliveries carry the new and the old signature.',
         tags,
         params: Params,
-        body: Type.Optional(Type.Partial(SecretSchema)),
+        body: Type.Partial(SecretSchema, { additionalProperties: false }),
         response: { 200: SecretSchema, ...apiErrors },
       },
+      // An empty body asks for a new secret.
+      preValidation: async (request) => {
+        request.body ??= {} as never
+      },
     },
-    async (request) => app.destinations.rotateSecret(request.params.destination, request.body?.secret),
+    async (request) => app.destinations.rotateSecret(request.params.destination, request.body.secret),
   )
 
   app.get(
