@@ -7,6 +7,7 @@ import { allowedOrigins, type Config } from './config.js'
 import { requireApiToken } from './http/auth.js'
 import errorHandling from './http/error-handler.js'
 import { clientErrorHandler, frameworkErrors } from './http/framework-errors.js'
+import { parseJsonBodies } from './http/json-body.js'
 import docs from './http/plugins/docs.js'
 import metrics from './http/plugins/metrics.js'
 import postbacks from './http/plugins/postbacks.js'
@@ -45,6 +46,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   app.setValidatorCompiler(createValidatorCompiler())
   // Bodies are JSON only; anything else is answered 415.
   app.removeContentTypeParser('text/plain')
+  parseJsonBodies(app)
   await app.register(errorHandling)
   refuseWorkWhileClosing(app)
   await app.register(securityHeaders)
