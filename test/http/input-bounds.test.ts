@@ -52,3 +52,31 @@ describe('prototype keys', () => {
     expect(response.status).toBe(200)
   })
 })
+
+describe('dates', () => {
+  const LEAP_SECOND = '2016-12-31T23:59:60Z'
+
+  it('refuses a runAt that passes the format but names no instant (a leap second), naming the field', async () => {
+    const response = await app.api('/api/queue/postback', {
+      body: { postbackUrl: 'https://example.com/', payload: {}, runAt: LEAP_SECOND },
+    })
+    expect(response.status).toBe(400)
+    expect(response.body).toEqual({ error: 'VALIDATION_ERROR', message: 'body/runAt must match format "date-time"' })
+  })
+
+  it.each(['createdFrom', 'createdTo'])('refuses such a %s when listing and in a bulk retry', async (field) => {
+    const listed = await app.api(`/api/queue/postback?${field}=${encodeURIComponent(LEAP_SECOND)}`)
+    expect(listed.status).toBe(400)
+    expect(listed.body.message).toBe(`querystring/${field} must match format "date-time"`)
+    const retried = await app.api('/api/queue/postback/retry', { body: { [field]: LEAP_SECOND } })
+    expect(retried.status).toBe(400)
+    expect(retried.body.message).toBe(`body/${field} must match format "date-time"`)
+  })
+
+  it('still accepts every RFC 3339 spelling that names an instant', async () => {
+    for (const runAt of ['2030-01-01T09:00:00Z', '2030-01-01t09:00:00.123456z', '2030-01-01T09:00:00+05:30']) {
+      const response = await app.api('/api/queue/postback', { body: { postbackUrl: 'https://example.com/', payload: {}, runAt } })
+      expect(response.status, runAt).toBe(200)
+    }
+  })
+})
