@@ -3,6 +3,7 @@ import { randomBytes } from 'node:crypto'
 import { existsSync, readFileSync, writeFileSync } from 'node:fs'
 import { resolve } from 'node:path'
 import { parseEnv } from 'node:util'
+import type { FastifyInstance } from 'fastify'
 import { buildApp } from './app.js'
 import { ConfigError, loadConfig, type Config } from './config.js'
 import { DataDirInUseError } from './postbacks/stores/sqlite/database.js'
@@ -37,6 +38,38 @@ function configure(): Config {
   }
 }
 
+/**
+ * SIGTERM and SIGINT: close() answers /health with 503 at once, stops listening, answers the
+ * requests already received and gives deliveries in flight the rest of timeoutMs. Requests still
+ * under way when the time is up are cut off, so that the process exits within timeoutMs + 2 s.
+ */
+function shutDownOnSignals(app: FastifyInstance, timeoutMs: number): void {
+  let closing = false
+  const shutdown = (signal: string) => {
+    if (closing) return
+    closing = true
+    const startedAt = Date.now()
+    app.log.info({ signal, timeoutMs }, 'shutting down')
+    setTimeout(() => app.server.closeAllConnections(), timeoutMs).unref()
+    setTimeout(() => {
+      app.log.error({ timeoutMs }, 'shutdown did not finish in time; exiting anyway')
+      process.exit(1)
+    }, timeoutMs + 1500).unref()
+    app.close().then(
+      () => {
+        app.log.info({ ms: Date.now() - startedAt }, 'shut down')
+        process.exit(0)
+      },
+      (error: unknown) => {
+        app.log.error({ err: error }, 'shutdown failed')
+        process.exit(1)
+      },
+    )
+  }
+  process.on('SIGTERM', shutdown)
+  process.on('SIGINT', shutdown)
+}
+
 async function main(): Promise<void> {
   const config = configure()
   let app
@@ -48,22 +81,7 @@ async function main(): Promise<void> {
     process.exit(1)
   }
 
-  let closing = false
-  const shutdown = (signal: string) => {
-    if (closing) return
-    closing = true
-    app.log.info({ signal }, 'shutting down')
-    app.close().then(
-      () => process.exit(0),
-      (error: unknown) => {
-        app.log.error({ err: error }, 'shutdown failed')
-        process.exit(1)
-      },
-    )
-  }
-  process.on('SIGTERM', shutdown)
-  process.on('SIGINT', shutdown)
-
+  shutDownOnSignals(app, config.SHUTDOWN_TIMEOUT_MS)
   await app.listen({ port: config.PORT, host: config.HOST })
 }
 

@@ -17,7 +17,7 @@ declare module 'fastify' {
 
 export interface PostbacksPluginOptions {
   config: Config
-  /** How long attempts in flight may run on after close() before they are cut off. */
+  /** How long attempts in flight may run on after close() starts before they are cut off. */
   drainMs: number
   /** resolves destination hostnames (the system resolver by default) */
   lookup?: LookupFunction
@@ -54,7 +54,12 @@ async function postbacks(app: FastifyInstance, { config, drainMs, lookup }: Post
   })
   app.decorate('postbacks', service)
   app.addHook('onReady', async () => service.start())
-  app.addHook('onClose', async () => service.close(drainMs))
+  // The drain time counts from the start of closing, not from when the requests under way are done.
+  let closingSince = 0
+  app.addHook('preClose', async () => {
+    closingSince = Date.now()
+  })
+  app.addHook('onClose', async () => service.close(Math.max(0, drainMs - (Date.now() - closingSince))))
 }
 
 export default fp(postbacks, { name: 'postbacks', dependencies: ['realtime', 'metrics'] })

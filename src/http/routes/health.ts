@@ -2,11 +2,13 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import Type from 'typebox'
 import { VERSION } from '../../version.js'
-import { errorSchema } from '../schemas.js'
+
+const HEALTH_STATUSES = ['ok', 'degraded', 'shutting_down'] as const
+type HealthStatus = (typeof HEALTH_STATUSES)[number]
 
 const HealthSchema = Type.Object(
   {
-    status: Type.Enum(['ok', 'degraded']),
+    status: Type.Enum(HEALTH_STATUSES),
     timestamp: Type.String({ format: 'date-time' }),
     uptime: Type.Number({ description: 'seconds since the process started' }),
     store: Type.String({ examples: ['sqlite'] }),
@@ -24,22 +26,23 @@ const healthRoutes: FastifyPluginAsyncTypebox = async (app) => {
     {
       schema: {
         summary: 'Service health',
-        description: 'Open to everyone. 503 with status "degraded" when the store cannot be reached.',
+        description:
+          'Open to everyone. 503 with status "degraded" when the store cannot be reached, and "shutting_down" from ' +
+          'the moment the service starts to stop (SIGTERM, SIGINT).',
         tags: ['operations'],
         security: [],
         response: {
           200: HealthSchema,
-          503: Type.Union([HealthSchema, errorSchema('Shutting down (SHUTTING_DOWN)')], {
-            description: 'The store cannot be reached ("degraded"), or the service is shutting down',
-          }),
+          503: { ...HealthSchema, description: 'The store cannot be reached ("degraded"), or the service is shutting down' },
         },
       },
+      config: { answersWhileClosing: true },
     },
     async (_request, reply) => {
-      const healthy = await app.postbacks.healthy()
-      reply.status(healthy ? 200 : 503)
+      const status: HealthStatus = app.shuttingDown() ? 'shutting_down' : (await app.postbacks.healthy()) ? 'ok' : 'degraded'
+      reply.status(status === 'ok' ? 200 : 503)
       return {
-        status: healthy ? ('ok' as const) : ('degraded' as const),
+        status,
         timestamp: new Date().toISOString(),
         uptime: process.uptime(),
         store: app.postbacks.storeKind,
