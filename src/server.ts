@@ -6,7 +6,7 @@ import { parseEnv } from 'node:util'
 import type { FastifyInstance } from 'fastify'
 import { buildApp } from './app.js'
 import { ConfigError, loadConfig, type Config } from './config.js'
-import { DataDirInUseError } from './postbacks/stores/sqlite/database.js'
+import { buildFailure, listenFailure } from './startup-errors.js'
 
 const ENV_FILE = resolve('.env')
 
@@ -33,8 +33,7 @@ function configure(): Config {
     return loadConfig(readEnvironment())
   } catch (error) {
     if (!(error instanceof ConfigError)) throw error
-    process.stderr.write(`${error.message}\n`)
-    process.exit(1)
+    fail(error.message)
   }
 }
 
@@ -70,19 +69,29 @@ function shutDownOnSignals(app: FastifyInstance, timeoutMs: number): void {
   process.on('SIGINT', shutdown)
 }
 
+/** Prints the one line that says why the service cannot start, and exits 1. */
+function fail(line: string): never {
+  process.stderr.write(`${line}\n`)
+  process.exit(1)
+}
+
 async function main(): Promise<void> {
   const config = configure()
-  let app
+  let app: FastifyInstance
   try {
     app = await buildApp(config)
   } catch (error) {
-    if (!(error instanceof DataDirInUseError || error instanceof ConfigError)) throw error
-    process.stderr.write(`${error.message}\n`)
-    process.exit(1)
+    fail(buildFailure(error, config))
   }
-
+  if (config.API_TOKEN.length < 32) {
+    app.log.warn('API_TOKEN is shorter than 32 characters and easier to guess: make one with openssl rand -hex 32')
+  }
   shutDownOnSignals(app, config.SHUTDOWN_TIMEOUT_MS)
-  await app.listen({ port: config.PORT, host: config.HOST })
+  try {
+    await app.listen({ port: config.PORT, host: config.HOST })
+  } catch (error) {
+    fail(listenFailure(error, config))
+  }
 }
 
 await main()

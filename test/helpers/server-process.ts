@@ -29,12 +29,19 @@ export function serviceEnv(env: Record<string, string> = {}): Record<string, str
   }
 }
 
+/** Another user to run as (to meet permissions that do not bind root). */
+export interface RunAs {
+  uid: number
+  gid: number
+}
+
 /** Starts the server with exactly `env` (plus PATH), in `cwd`. */
-export function spawnServer(cwd: string, env: Record<string, string>): ServerProcess {
+export function spawnServer(cwd: string, env: Record<string, string>, as?: RunAs): ServerProcess {
   const child = spawn(process.execPath, ['--import', TSX, SERVER], {
     cwd,
     env: { PATH: process.env.PATH ?? '', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
+    ...as,
   })
   let out = ''
   let err = ''
@@ -81,9 +88,11 @@ export function spawnServer(cwd: string, env: Record<string, string>): ServerPro
 }
 
 /** Spawned servers that are SIGKILLed after the test, if still running. */
-export function serverProcesses(defer: (step: () => unknown) => void): (cwd: string, env: Record<string, string>) => ServerProcess {
-  return (cwd, env) => {
-    const server = spawnServer(cwd, env)
+export function serverProcesses(
+  defer: (step: () => unknown) => void,
+): (cwd: string, env: Record<string, string>, as?: RunAs) => ServerProcess {
+  return (cwd, env, as) => {
+    const server = spawnServer(cwd, env, as)
     defer(() => {
       if (server.child.exitCode === null && server.child.signalCode === null) server.child.kill('SIGKILL')
     })

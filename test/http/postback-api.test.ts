@@ -7,7 +7,7 @@ let receiver: Receiver
 
 beforeAll(async () => {
   receiver = await startReceiver()
-  app = await startApp({ BODY_LIMIT_BYTES: '2048' })
+  app = await startApp({ BODY_LIMIT_BYTES: '2048', ALLOWED_ORIGINS: 'http://localhost:3000' })
 })
 afterAll(async () => {
   await app.close()
