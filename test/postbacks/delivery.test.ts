@@ -151,7 +151,7 @@ describe.each(stores)('%s store', (store) => {
       app = await start({ POSTBACK_MAX_ATTEMPTS: '1' })
       const id = await enqueue({ postbackUrl: receiver.url('/moved'), payload: {} })
       const done = await finished(id)
-      expect(done).toMatchObject({ status: 'failed', lastStatusCode: 302 })
+      expect(done).toMatchObject({ status: 'failed', lastStatusCode: 302, lastError: 'HTTP 302 Found: redirects are not followed' })
       expect(receiver.requests.map((r) => r.path)).toEqual(['/moved'])
     })
 
@@ -164,6 +164,20 @@ describe.each(stores)('%s store', (store) => {
       await finished(id)
       const [first, second] = receiver.requests
       expect(second!.receivedAt - first!.receivedAt).toBeGreaterThanOrEqual(950)
+    })
+
+    it('gives every failed attempt a readable error and keeps its status code', async () => {
+      const answers = [{ status: 500 }, { status: 429, headers: { 'retry-after': '1' } }, { status: 410 }]
+      receiver = await startReceiver((_request, index) => answers[index]!)
+      app = await start({ POSTBACK_MAX_ATTEMPTS: '5', POSTBACK_BACKOFF_MS: '20' })
+      const id = await enqueue({ postbackUrl: receiver.url(), payload: {} })
+      const done = await finished(id)
+      expect(done.attempts.map((a: any) => [a.statusCode, a.error])).toEqual([
+        [500, 'HTTP 500 Internal Server Error'],
+        [429, 'HTTP 429 Too Many Requests: retry after 1 s'],
+        [410, 'HTTP 410 Gone: the receiver says the endpoint is gone'],
+      ])
+      expect(done).toMatchObject({ status: 'failed', lastStatusCode: 410, lastError: 'HTTP 410 Gone: the receiver says the endpoint is gone' })
     })
 
     it('ends a postback as failed at once when the receiver answers 410 Gone', async () => {

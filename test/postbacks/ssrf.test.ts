@@ -95,7 +95,7 @@ describe('SSRF guard (on by default)', () => {
     try {
       const { body } = await enqueue(redirector.url('/hook'))
       const done = await postbackIn(app, body.queueId, ['failed'])
-      expect(done).toMatchObject({ lastStatusCode: 302, lastError: 'Redirect not followed (302)' })
+      expect(done).toMatchObject({ lastStatusCode: 302, lastError: 'HTTP 302 Found: redirects are not followed' })
       expect(redirector.requests).toHaveLength(1)
       await sleep(200)
       expect(inside.requests).toHaveLength(0)
