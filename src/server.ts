@@ -7,6 +7,7 @@ import type { FastifyInstance } from 'fastify'
 import { buildApp } from './app.js'
 import { ConfigError, loadConfig, type Config } from './config.js'
 import { buildFailure, listenFailure } from './startup-errors.js'
+import { logStartup } from './startup-log.js'
 
 const ENV_FILE = resolve('.env')
 
@@ -83,15 +84,13 @@ async function main(): Promise<void> {
   } catch (error) {
     fail(buildFailure(error, config))
   }
-  if (config.API_TOKEN.length < 32) {
-    app.log.warn('API_TOKEN is shorter than 32 characters and easier to guess: make one with openssl rand -hex 32')
-  }
   shutDownOnSignals(app, config.SHUTDOWN_TIMEOUT_MS)
   try {
     await app.listen({ port: config.PORT, host: config.HOST })
   } catch (error) {
     fail(listenFailure(error, config))
   }
+  logStartup(app, config)
 }
 
 await main()

@@ -4,6 +4,7 @@ import { join } from 'node:path'
 import { afterEach, describe, expect, it } from 'vitest'
 import { TOKEN, request, tempDir } from './helpers/app.js'
 import { spawnServer, type RunAs, type ServerProcess } from './helpers/server-process.js'
+import { waitFor } from './helpers/wait.js'
 
 const running: ServerProcess[] = []
 const dirs: string[] = []
@@ -168,14 +169,16 @@ describe('start-up failures print one line and exit 1', () => {
 
 describe('start-up warnings', () => {
   it('warns once about an API_TOKEN shorter than 32 characters, and not about a long one', async () => {
+    const ready = (server: ServerProcess) => waitFor(() => server.stdout().includes('"msg":"ready"'), { what: 'ready' })
     const short = start(await workdir(), { API_TOKEN: 'short-token' })
-    await short.listening()
+    await ready(short)
     const warnings = short.stdout().split('\n').filter((line) => line.includes('"level":40'))
     expect(warnings.filter((line) => line.includes('API_TOKEN is shorter than 32 characters'))).toHaveLength(1)
     expect(short.stdout()).not.toContain('short-token')
 
     const long = start(await workdir(), { API_TOKEN: 'x'.repeat(32) })
-    await long.listening()
+    await ready(long)
     expect(long.stdout()).not.toContain('API_TOKEN is shorter')
+    expect(long.stdout()).not.toContain('SSRF guard is off')
   })
 })

@@ -26,10 +26,10 @@ export interface PostbackServiceOptions {
   onError?: (error: unknown) => void
 }
 
-/** Hooks for metrics. */
+/** Hooks for metrics and logs. */
 export interface PostbackObserver {
   enqueued(): void
-  attempted(durationMs: number, outcome: AttemptOutcome['kind']): void
+  attempted(durationMs: number, outcome: AttemptOutcome, delivery: DueDelivery): void
   finished(status: PostbackStatus): void
 }
 
@@ -62,7 +62,7 @@ export function createPostbackService(options: PostbackServiceOptions) {
     inFlight--
     limiter.release(delivery.destination, signalOf(result))
     const outcome = decideOutcome(result, delivery.attemptsMade + 1, delivery.maxAttempts, { backoffMs: options.backoffMs })
-    options.observer?.attempted(result.durationMs, outcome.kind)
+    options.observer?.attempted(result.durationMs, outcome, delivery)
     return outcome
   }
 

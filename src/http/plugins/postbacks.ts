@@ -3,6 +3,7 @@ import type { LookupFunction } from 'node:net'
 import type { FastifyInstance } from 'fastify'
 import fp from 'fastify-plugin'
 import type { Config } from '../../config.js'
+import { logFailedAttempts } from '../../ops/attempt-log.js'
 import { createHttpClient } from '../../postbacks/delivery/http-client.js'
 import { createSigner } from '../../postbacks/delivery/signing.js'
 import { createPostbackService, type PostbackService } from '../../postbacks/service.js'
@@ -49,7 +50,7 @@ async function postbacks(app: FastifyInstance, { config, drainMs, lookup }: Post
         app.log.warn({ err: error, postbackId: postback.id }, 'postback notification failed')
       })
     },
-    observer: app.metrics.postbackObserver,
+    observer: logFailedAttempts(app.metrics.postbackObserver, app.log),
     onError: (error) => app.log.error({ err: error }, 'postback consumer error'),
   })
   app.decorate('postbacks', service)
