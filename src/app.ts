@@ -8,6 +8,7 @@ import { requireApiToken } from './http/auth.js'
 import errorHandling from './http/error-handler.js'
 import { clientErrorHandler, frameworkErrors } from './http/framework-errors.js'
 import { parseJsonBodies } from './http/json-body.js'
+import { refuseMalformedPreflights } from './http/preflight.js'
 import docs from './http/plugins/docs.js'
 import metrics from './http/plugins/metrics.js'
 import postbacks from './http/plugins/postbacks.js'
@@ -50,6 +51,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   await app.register(errorHandling)
   refuseWorkWhileClosing(app)
   await app.register(securityHeaders)
+  refuseMalformedPreflights(app)
   await app.register(cors, {
     origin: allowedOrigins(config),
     credentials: true,

@@ -2,12 +2,14 @@
 // mint client tokens for browsers.
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import Type from 'typebox'
-import { NAME_MAX_LENGTH } from '../../realtime/handshake.js'
+import { NAME_MAX_LENGTH, NAME_PATTERN } from '../../realtime/handshake.js'
 import { dispatchWithFallback } from '../../realtime/offline-fallback.js'
 import { HTTP_METHODS } from '../../postbacks/types.js'
 import { apiErrors, bodyErrors } from '../schemas.js'
 
-const Name = (description: string) => Type.String({ minLength: 1, maxLength: NAME_MAX_LENGTH, description })
+/** A channel or userId: the same rule as the socket handshake, so whatever is accepted here can connect. */
+const Name = (description: string) =>
+  Type.String({ minLength: 1, maxLength: NAME_MAX_LENGTH, pattern: NAME_PATTERN, description })
 
 const DispatchBodySchema = Type.Object(
   {
