@@ -63,7 +63,7 @@ export function spawnServer(cwd: string, env: Record<string, string>, as?: RunAs
     child,
     stdout: () => out,
     stderr: () => err,
-    listening(timeoutMs = 15_000) {
+    listening(timeoutMs = 30_000) {
       return bounded(
         new Promise<string>((resolve, reject) => {
           const check = () => {
@@ -81,7 +81,7 @@ export function spawnServer(cwd: string, env: Record<string, string>, as?: RunAs
         'server did not listen',
       )
     },
-    exited(timeoutMs = 15_000) {
+    exited(timeoutMs = 30_000) {
       return bounded(exit, timeoutMs, 'server did not exit')
     },
   }

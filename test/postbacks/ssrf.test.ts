@@ -111,7 +111,8 @@ describe('SSRF guard (on by default)', () => {
     const response = await enqueue('https://hangs.example/hook')
     expect(response.status).toBe(200)
     const attempt = await waitFor(async () => (await app.api(`/api/queue/postback/${response.body.queueId}`)).body.attempts[0])
+    // Ended by the attempt's own deadline, not by the lookup.
     expect(attempt.error).toBe('Timed out after 300 ms')
-    expect(attempt.durationMs).toBeLessThan(1000)
+    expect(attempt.durationMs).toBeGreaterThanOrEqual(290)
   })
 })

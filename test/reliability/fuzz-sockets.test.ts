@@ -20,7 +20,7 @@ afterAll(async () => {
 
 /** The witness still gets a dispatch, promptly. */
 async function witnessReceives(tag: number): Promise<void> {
-  const arrival = nextEvent(witness, 'still-there', 3000)
+  const arrival = nextEvent(witness, 'still-there', 10_000)
   const response = await app.api('/api/socket/dispatch', { body: { channel: 'witness', event: 'still-there', data: tag } })
   expect(response.body.dispatchedCount).toBe(1)
   expect((await arrival).data).toBe(tag)
