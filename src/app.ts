@@ -7,6 +7,8 @@ import { allowedOrigins, type Config } from './config.js'
 import { requireApiToken } from './http/auth.js'
 import errorHandling from './http/error-handler.js'
 import { clientErrorHandler, frameworkErrors } from './http/framework-errors.js'
+import { parseJsonBodies } from './http/json-body.js'
+import { refuseMalformedPreflights } from './http/preflight.js'
 import docs from './http/plugins/docs.js'
 import metrics from './http/plugins/metrics.js'
 import postbacks from './http/plugins/postbacks.js'
@@ -51,9 +53,11 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   app.setValidatorCompiler(createValidatorCompiler())
   // Bodies are JSON only; anything else is answered 415.
   app.removeContentTypeParser('text/plain')
+  parseJsonBodies(app)
   await app.register(errorHandling)
   refuseWorkWhileClosing(app)
   await app.register(securityHeaders)
+  refuseMalformedPreflights(app)
   await app.register(cors, {
     origin: allowedOrigins(config),
     credentials: true,

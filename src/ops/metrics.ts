@@ -41,7 +41,7 @@ export function createMetrics() {
 
   const postbackObserver: PostbackObserver = {
     enqueued: () => enqueued.inc(),
-    attempted: (durationMs, outcome) => attempts.observe({ outcome }, durationMs / 1000),
+    attempted: (durationMs, outcome) => attempts.observe({ outcome: outcome.kind }, durationMs / 1000),
     finished: (status) => (status === 'completed' ? delivered : failed).inc(),
   }
   const dispatchObserver: DispatchObserver = {

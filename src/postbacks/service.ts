@@ -30,10 +30,10 @@ export interface PostbackServiceOptions {
   onError?: (error: unknown) => void
 }
 
-/** Hooks for metrics. */
+/** Hooks for metrics and logs. */
 export interface PostbackObserver {
   enqueued(): void
-  attempted(durationMs: number, outcome: AttemptOutcome['kind']): void
+  attempted(durationMs: number, outcome: AttemptOutcome, delivery: DueDelivery): void
   finished(status: PostbackStatus): void
 }
 
@@ -56,7 +56,7 @@ export function createPostbackService(options: PostbackServiceOptions) {
     inFlight++
     try {
       const report = await makeAttempt(delivery, shutdown, options)
-      options.observer?.attempted(report.outcome.attempt.durationMs, report.outcome.kind)
+      options.observer?.attempted(report.outcome.attempt.durationMs, report.outcome, delivery)
       return report
     } finally {
       inFlight--

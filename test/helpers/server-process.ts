@@ -29,12 +29,19 @@ export function serviceEnv(env: Record<string, string> = {}): Record<string, str
   }
 }
 
+/** Another user to run as (to meet permissions that do not bind root). */
+export interface RunAs {
+  uid: number
+  gid: number
+}
+
 /** Starts the server with exactly `env` (plus PATH), in `cwd`. */
-export function spawnServer(cwd: string, env: Record<string, string>): ServerProcess {
+export function spawnServer(cwd: string, env: Record<string, string>, as?: RunAs): ServerProcess {
   const child = spawn(process.execPath, ['--import', TSX, SERVER], {
     cwd,
     env: { PATH: process.env.PATH ?? '', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
+    ...as,
   })
   let out = ''
   let err = ''
@@ -56,7 +63,7 @@ export function spawnServer(cwd: string, env: Record<string, string>): ServerPro
     child,
     stdout: () => out,
     stderr: () => err,
-    listening(timeoutMs = 15_000) {
+    listening(timeoutMs = 30_000) {
       return bounded(
         new Promise<string>((resolve, reject) => {
           const check = () => {
@@ -74,16 +81,18 @@ export function spawnServer(cwd: string, env: Record<string, string>): ServerPro
         'server did not listen',
       )
     },
-    exited(timeoutMs = 15_000) {
+    exited(timeoutMs = 30_000) {
       return bounded(exit, timeoutMs, 'server did not exit')
     },
   }
 }
 
 /** Spawned servers that are SIGKILLed after the test, if still running. */
-export function serverProcesses(defer: (step: () => unknown) => void): (cwd: string, env: Record<string, string>) => ServerProcess {
-  return (cwd, env) => {
-    const server = spawnServer(cwd, env)
+export function serverProcesses(
+  defer: (step: () => unknown) => void,
+): (cwd: string, env: Record<string, string>, as?: RunAs) => ServerProcess {
+  return (cwd, env, as) => {
+    const server = spawnServer(cwd, env, as)
     defer(() => {
       if (server.child.exitCode === null && server.child.signalCode === null) server.child.kill('SIGKILL')
     })

@@ -3,6 +3,7 @@ import type { LookupFunction } from 'node:net'
 import type { FastifyInstance } from 'fastify'
 import fp from 'fastify-plugin'
 import type { Config } from '../../config.js'
+import { logFailedAttempts } from '../../ops/attempt-log.js'
 import { createHttpClient } from '../../postbacks/delivery/http-client.js'
 import { createSigning, globalSecretsOf } from '../../postbacks/delivery/signing.js'
 import { createPostbackService, type PostbackService } from '../../postbacks/service.js'
@@ -16,7 +17,7 @@ declare module 'fastify' {
 
 export interface PostbacksPluginOptions {
   config: Config
-  /** How long attempts in flight may run on after close() before they are cut off. */
+  /** How long attempts in flight may run on after close() starts before they are cut off. */
   drainMs: number
   /** resolves destination hostnames (the system resolver by default) */
   lookup?: LookupFunction
@@ -50,12 +51,17 @@ async function postbacks(app: FastifyInstance, { config, drainMs, lookup }: Post
     // The operations plugin is registered after this one; these run only once deliveries start.
     operations: { listening: () => app.operations.listening(), tell: (postback) => app.operations.tell(postback) },
     onDestinationEvent: (event) => app.operations.destinationChanged(event),
-    observer: app.metrics.postbackObserver,
+    observer: logFailedAttempts(app.metrics.postbackObserver, app.log),
     onError: (error) => app.log.error({ err: error }, 'postback consumer error'),
   })
   app.decorate('postbacks', service)
   app.addHook('onReady', async () => service.start())
-  app.addHook('onClose', async () => service.close(drainMs))
+  // The drain time counts from the start of closing, not from when the requests under way are done.
+  let closingSince = 0
+  app.addHook('preClose', async () => {
+    closingSince = Date.now()
+  })
+  app.addHook('onClose', async () => service.close(Math.max(0, drainMs - (Date.now() - closingSince))))
 }
 
 export default fp(postbacks, { name: 'postbacks', dependencies: ['realtime', 'metrics', 'stores'] })

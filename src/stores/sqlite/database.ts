@@ -105,29 +105,38 @@ export function openDatabase(dataDir: string): Database.Database {
   return db
 }
 
-/** A one-line StoreStartError saying why DATA_DIR cannot be used. */
+/** A one-line StoreStartError saying why DATA_DIR cannot be used, naming what to change. */
 function unusable(dataDir: string, error: unknown): StoreStartError {
-  const where = `DATA_DIR=${resolve(dataDir)}`
-  const code = (error as { code?: string }).code ?? ''
-  const why = REASONS[code] ?? (error instanceof Error ? error.message : String(error))
-  return new StoreStartError(`${where} cannot be used: ${why}`)
+  const { code, message } = error as Error & { code?: string }
+  return new StoreStartError(`DATA_DIR ${resolve(dataDir)} cannot be used: ${problemOf(code, message)}`)
 }
 
-const READ_ONLY = 'it is not writable by this process (read-only or wrong owner)'
-const NOT_A_DATABASE = 'postbacks.sqlite there is not a SQLite database or is damaged (restore it from a backup or move it away)'
-const REASONS: Record<string, string> = {
-  SQLITE_BUSY: 'another running instance is using it',
-  SQLITE_READONLY: READ_ONLY,
-  SQLITE_CANTOPEN: 'the database file cannot be opened there (is DATA_DIR a directory this process may write to?)',
-  SQLITE_NOTADB: NOT_A_DATABASE,
-  SQLITE_CORRUPT: NOT_A_DATABASE,
-  SQLITE_FULL: 'the disk is full',
-  EACCES: READ_ONLY,
-  EROFS: READ_ONLY,
-  EPERM: READ_ONLY,
-  EEXIST: 'it exists and is not a directory',
-  ENOTDIR: 'a part of the path is a file, not a directory',
-  ENOSPC: 'the disk is full',
+function problemOf(code: string | undefined, message: string): string {
+  switch (code) {
+    case 'SQLITE_BUSY':
+      return 'another running instance is using it'
+    case 'EEXIST':
+      return 'it is a file, not a directory'
+    case 'ENOTDIR':
+      return 'a part of its path is a file, not a directory'
+    case 'EACCES':
+    case 'EPERM':
+    case 'EROFS':
+    case 'SQLITE_CANTOPEN':
+    case 'SQLITE_READONLY':
+    case 'SQLITE_PERM':
+      return `it cannot be created or written (${code}); give this user write access or choose another DATA_DIR`
+    case 'ENOENT':
+      return `a parent directory is missing and cannot be created (${code})`
+    case 'SQLITE_NOTADB':
+    case 'SQLITE_CORRUPT':
+      return `postbacks.sqlite is not a usable database (${message}); restore a backup, or move it away to start empty`
+    case 'SQLITE_FULL':
+    case 'ENOSPC':
+      return `the disk is full (${code})`
+    default:
+      return code ? `${message} (${code})` : message
+  }
 }
 
 function migrate(db: Database.Database): void {
