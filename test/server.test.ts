@@ -47,7 +47,8 @@ const asUnprivileged: RunAs | undefined = process.getuid?.() === 0 ? { uid: 6553
 describe('npm start', () => {
   it('on a fresh checkout writes .env with a random token, says so, and serves with it', async () => {
     const cwd = await workdir()
-    const server = start(cwd, {})
+    // As `npm start` runs it: NODE_ENV unset (development).
+    const server = start(cwd, { NODE_ENV: '' })
     const url = await server.listening()
     const env = await readFile(join(cwd, '.env'), 'utf8')
     const token = /^API_TOKEN=([0-9a-f]{64})$/m.exec(env)?.[1]
@@ -56,6 +57,14 @@ describe('npm start', () => {
     expect(server.stdout() + server.stderr()).not.toContain(token!)
     expect((await request(url, '/api/queue/postback', { token: token! })).status).toBe(200)
     expect((await request(url, '/api/queue/postback', { token: 'other' })).status).toBe(401)
+  })
+
+  it('writes no .env in production (a container is given its token) and says API_TOKEN is required', async () => {
+    const cwd = await workdir()
+    const server = start(cwd, {})
+    expect(await server.exited()).toBe(1)
+    expect(server.stderr().trim()).toMatch(/^API_TOKEN is required: .*openssl rand -hex 32\)$/)
+    await expect(readFile(join(cwd, '.env'), 'utf8')).rejects.toThrow(/ENOENT/)
   })
 
   it('exits with "API_TOKEN is required" and how to make one when .env has no token', async () => {
