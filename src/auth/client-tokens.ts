@@ -7,6 +7,8 @@ export interface ClientScope {
   userId: string
   /** the channels this token may connect to and subscribe to; undefined: any */
   channels?: string[]
+  /** what presence channels show about this user (checked by the caller: a JSON object up to 1 KiB) */
+  info?: Record<string, unknown>
 }
 
 export interface MintedToken {
@@ -36,7 +38,8 @@ export function createClientTokens(key: Uint8Array) {
     async mint(scope: ClientScope, expiresInSeconds: number): Promise<MintedToken> {
       const now = Math.floor(Date.now() / 1000)
       const exp = now + expiresInSeconds
-      const token = await new SignJWT(scope.channels ? { channels: scope.channels } : {})
+      const claims = { ...(scope.channels ? { channels: scope.channels } : {}), ...(scope.info ? { info: scope.info } : {}) }
+      const token = await new SignJWT(claims)
         .setProtectedHeader({ alg: 'HS256', typ: 'JWT' })
         .setSubject(scope.userId)
         .setAudience(AUDIENCE)
@@ -49,11 +52,11 @@ export function createClientTokens(key: Uint8Array) {
     async verify(token: string): Promise<ClientScope> {
       try {
         const { payload } = await jwtVerify(token, key, { algorithms: ['HS256'], audience: AUDIENCE })
-        const channels = payload.channels
-        if (typeof payload.sub !== 'string' || (channels !== undefined && !isStringArray(channels))) {
+        const { channels, info } = payload
+        if (typeof payload.sub !== 'string' || (channels !== undefined && !isStringArray(channels)) || (info !== undefined && !isObject(info))) {
           throw new ClientTokenError('INVALID_TOKEN', 'The token does not name a user and its channels')
         }
-        return { userId: payload.sub, ...(channels ? { channels } : {}) }
+        return { userId: payload.sub, ...(channels ? { channels } : {}), ...(info ? { info } : {}) }
       } catch (error) {
         if (error instanceof ClientTokenError) throw error
         if (error instanceof errors.JWTExpired) throw new ClientTokenError('TOKEN_EXPIRED', 'The token has expired')
@@ -64,6 +67,9 @@ export function createClientTokens(key: Uint8Array) {
 }
 
 export type ClientTokens = ReturnType<typeof createClientTokens>
+
+const isObject = (value: unknown): value is Record<string, unknown> =>
+  value !== null && typeof value === 'object' && !Array.isArray(value)
 
 const isStringArray = (value: unknown): value is string[] =>
   Array.isArray(value) && value.every((item) => typeof item === 'string')

@@ -1,29 +1,37 @@
 // What a connected client may send: ping, message (echoed, relayed to its channel and reported
-// to the backend) and subscribe/unsubscribe. Every payload is checked; a bad one gets an answer,
-// never an exception.
+// to the backend), subscribe/unsubscribe and presence. Every payload is checked; a bad one gets an
+// answer, never an exception.
 import Compile from 'typebox/compile'
+import { ForbiddenError, ValidationError } from '../errors.js'
+import { channelRefusal } from './channel-access.js'
 import {
+  ChannelRequestSchema,
   ClientMessageSchema,
-  SubscriptionSchema,
   type ConnectionInfo,
   type LifecycleEvent,
+  type PresenceAck,
   type SocketData,
   type SubscriptionAck,
 } from './events.js'
-import { channelRefusal, isValidName } from './handshake.js'
+import { isValidName } from './handshake.js'
+import type { SocketMembership } from './membership/socket-membership.js'
 import { roomForChannel, roomForChannelUser } from './rooms.js'
+import { PRESENCE_PREFIX, isPresenceChannel } from './schemas/presence.js'
 import type { IoSocket } from './socket-server.js'
 
 export interface ClientEventOptions {
   relay: boolean
+  membership: SocketMembership
   onLifecycle?: (event: LifecycleEvent) => void
 }
 
 /** A socket may be in this many channels at once. */
 export const MAX_CHANNELS_PER_SOCKET = 100
+/** The most members a `presence` request lists. */
+const PRESENCE_LISTED = 1000
 
 const validMessage = Compile(ClientMessageSchema)
-const validSubscription = Compile(SubscriptionSchema)
+const validRequest = Compile(ChannelRequestSchema)
 
 export const connectionInfo = (socketId: string, data: SocketData): ConnectionInfo => ({
   socketId,
@@ -32,6 +40,9 @@ export const connectionInfo = (socketId: string, data: SocketData): ConnectionIn
   connectedAt: data.connectedAt,
   channels: data.channels,
 })
+
+type Refusal = { ok: false; error: string; message: string }
+const refusal = (error: { code: string; message: string }): Refusal => ({ ok: false, error: error.code, message: error.message })
 
 export function listenToClient(socket: IoSocket, options: ClientEventOptions): void {
   socket.on('ping', (ack) => {
@@ -64,45 +75,61 @@ export function listenToClient(socket: IoSocket, options: ClientEventOptions): v
     })
   })
 
-  socket.on('subscribe', (request: unknown, ack: unknown) => answer(ack, subscribe(socket, request)))
-  socket.on('unsubscribe', (request: unknown, ack: unknown) => answer(ack, unsubscribe(socket, request)))
-}
-
-function subscribe(socket: IoSocket, request: unknown): SubscriptionAck {
-  const channel = requestedChannel(request)
-  if (typeof channel !== 'string') return channel
-  const { data } = socket
-  const outOfScope = channelRefusal(data.allowedChannels, channel)
-  if (outOfScope) return refusal('FORBIDDEN', outOfScope)
-  if (!data.channels.includes(channel)) {
-    if (data.channels.length >= MAX_CHANNELS_PER_SOCKET) {
-      return refusal('TOO_MANY_CHANNELS', `a socket may be in at most ${MAX_CHANNELS_PER_SOCKET} channels`)
+  const { membership } = options
+  answerWith(socket, 'subscribe', async (channel) => {
+    const outOfScope = channelRefusal(socket.data, channel)
+    if (outOfScope) return refusal(new ForbiddenError(outOfScope))
+    const { data } = socket
+    if (!data.channels.includes(channel)) {
+      if (data.channels.length >= MAX_CHANNELS_PER_SOCKET) {
+        return { ok: false, error: 'TOO_MANY_CHANNELS', message: `a socket may be in at most ${MAX_CHANNELS_PER_SOCKET} channels` }
+      }
+      data.channels.push(channel)
+      socket.join([roomForChannel(channel), roomForChannelUser(channel, data.userId)])
+      await membership.entered(socket, channel)
     }
-    data.channels.push(channel)
-    socket.join([roomForChannel(channel), roomForChannelUser(channel, data.userId)])
-  }
-  return { ok: true, channel }
+    return { ok: true, channel }
+  })
+
+  answerWith(socket, 'unsubscribe', async (channel) => {
+    const { data } = socket
+    if (data.channels.includes(channel)) {
+      data.channels = data.channels.filter((c) => c !== channel)
+      socket.leave(roomForChannel(channel))
+      socket.leave(roomForChannelUser(channel, data.userId))
+      await membership.left(socket, channel)
+    }
+    return { ok: true, channel }
+  })
+
+  answerWith(socket, 'presence', async (channel): Promise<PresenceAck> => {
+    if (!isPresenceChannel(channel)) {
+      return refusal(new ValidationError(`channel "${channel}" is not a presence channel: its name must start with ${PRESENCE_PREFIX}`))
+    }
+    if (!socket.data.channels.includes(channel)) return refusal(new ForbiddenError(`only members of "${channel}" may ask who is in it`))
+    const { members } = await membership.members(channel, PRESENCE_LISTED)
+    return { ok: true, channel, members }
+  })
 }
 
-function unsubscribe(socket: IoSocket, request: unknown): SubscriptionAck {
-  const channel = requestedChannel(request)
-  if (typeof channel !== 'string') return channel
-  const { data } = socket
-  data.channels = data.channels.filter((c) => c !== channel)
-  socket.leave(roomForChannel(channel))
-  socket.leave(roomForChannelUser(channel, data.userId))
-  return { ok: true, channel }
-}
-
-function requestedChannel(request: unknown): string | SubscriptionAck {
-  if (!validSubscription.Check(request) || !isValidName(request.channel)) {
-    return refusal('VALIDATION_ERROR', 'expected {channel} with 1 to 200 characters and no control characters')
-  }
-  return request.channel
-}
-
-const refusal = (error: string, message: string): SubscriptionAck => ({ ok: false, error, message })
-
-function answer(ack: unknown, result: SubscriptionAck): void {
-  if (typeof ack === 'function') ack(result)
+/**
+ * Answers a `{channel}` request through its ack: a malformed request, or a failure on the way (the
+ * store unreachable), gets `{ok: false, error, message}`.
+ */
+function answerWith(
+  socket: IoSocket,
+  event: 'subscribe' | 'unsubscribe' | 'presence',
+  handle: (channel: string) => Promise<SubscriptionAck | PresenceAck>,
+): void {
+  socket.on(event, (request: unknown, ack: unknown) => {
+    const reply = (answer: SubscriptionAck | PresenceAck) => {
+      if (typeof ack === 'function') ack(answer)
+    }
+    if (!validRequest.Check(request) || !isValidName(request.channel)) {
+      return reply(refusal(new ValidationError('expected {channel} with 1 to 200 characters and no control characters')))
+    }
+    handle(request.channel).then(reply, (error: { code?: string; message: string }) =>
+      reply({ ok: false, error: error.code ?? 'INTERNAL_ERROR', message: error.message }),
+    )
+  })
 }

@@ -2,6 +2,11 @@
 // clients send.
 import Type, { type Static } from 'typebox'
 import { NAME_MAX_LENGTH } from './handshake.js'
+import type { ConnectionInfo } from './schemas/connections.js'
+import type { InboxMessage } from './schemas/inbox.js'
+import type { Member, PresenceJoined, PresenceLeft } from './schemas/presence.js'
+
+export type { ConnectionInfo }
 
 /** What the server knows about each connection. */
 export interface SocketData {
@@ -13,14 +18,10 @@ export interface SocketData {
   channels: string[]
   /** the channels its client token allows; absent for the API token */
   allowedChannels?: string[]
-}
-
-export interface ConnectionInfo {
-  socketId: string
-  channel: string
-  userId: string
-  connectedAt: string
-  channels: string[]
+  /** which token it connected with: the API token may do more (the `$ops` channel) */
+  tokenKind: 'api' | 'client'
+  /** what presence channels show about it: its client token's info, or auth.info for the API token */
+  info: Record<string, unknown> | null
 }
 
 /** The body of every dispatched event. */
@@ -40,22 +41,29 @@ export const ClientMessageSchema = Type.Object({
 })
 export type ClientMessage = Static<typeof ClientMessageSchema>
 
-export const SubscriptionSchema = Type.Object({
+/** `subscribe`, `unsubscribe` and `presence` name one channel. */
+export const ChannelRequestSchema = Type.Object({
   channel: Type.String({ minLength: 1, maxLength: NAME_MAX_LENGTH }),
 })
+export type ChannelRequest = Static<typeof ChannelRequestSchema>
 
 export interface SocketErrorPayload {
   error: string
   message: string
 }
 
-export type SubscriptionAck = { ok: true; channel: string } | { ok: false; error: string; message: string }
+type Refusal = { ok: false } & SocketErrorPayload
+
+export type SubscriptionAck = { ok: true; channel: string } | Refusal
+
+export type PresenceAck = { ok: true; channel: string; members: Member[] } | Refusal
 
 export interface ClientToServerEvents {
   ping: (ack?: (pong: { timestamp: string }) => void) => void
   message: (message: ClientMessage) => void
-  subscribe: (request: { channel: string }, ack?: (answer: SubscriptionAck) => void) => void
-  unsubscribe: (request: { channel: string }, ack?: (answer: SubscriptionAck) => void) => void
+  subscribe: (request: ChannelRequest, ack?: (answer: SubscriptionAck) => void) => void
+  unsubscribe: (request: ChannelRequest, ack?: (answer: SubscriptionAck) => void) => void
+  presence: (request: ChannelRequest, ack?: (answer: PresenceAck) => void) => void
 }
 
 export interface ServerToClientEvents {
@@ -64,11 +72,21 @@ export interface ServerToClientEvents {
   'message-received': (receipt: { originalMessage: DispatchedMessage; receivedAt: string }) => void
   message: (message: RelayedMessage) => void
   error: (error: SocketErrorPayload) => void
+  'presence.joined': (joined: PresenceJoined) => void
+  'presence.left': (left: PresenceLeft) => void
+}
+
+/** Which sockets a count or a delivery is about: the union of `rooms`, less one socket. */
+export interface RoomSelection {
+  rooms: string[]
+  except?: string
 }
 
 /** Between the instances of a cluster. */
 export interface InterServerEvents {
-  'room-size': (room: string, answer: (count: number) => void) => void
+  'room-size': (selection: RoomSelection, answer: (count: number) => void) => void
+  /** a durable message: each instance hands it to its own sockets of those users, with an ack callback */
+  'inbox-deliver': (delivery: { selection: RoomSelection; message: InboxMessage }) => void
 }
 
 /** What happens on the sockets, for the backend (SOCKET_WEBHOOK_URL). */

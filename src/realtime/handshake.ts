@@ -3,6 +3,8 @@
 import { randomUUID } from 'node:crypto'
 import { tokenFromAuthorization, type TokenCheck } from '../auth/api-token.js'
 import { ClientTokenError, type ClientTokens } from '../auth/client-tokens.js'
+import { channelRefusal } from './channel-access.js'
+import { infoProblem, type Info } from './info.js'
 
 export interface Handshake {
   auth: Record<string, unknown>
@@ -15,6 +17,8 @@ export interface Identity {
   userId: string
   /** the channels a client token allows; undefined for the API token (any channel) */
   allowedChannels?: string[]
+  tokenKind: 'api' | 'client'
+  info: Info | null
 }
 
 /** Refuses a connection; the client sees `connect_error` with this message and `data`. */
@@ -31,17 +35,12 @@ export interface HandshakeAuth {
   clientTokens: ClientTokens
 }
 
-/** Why a client token limited to `allowed` may not use `channel`; undefined when it may. */
-export function channelRefusal(allowed: string[] | undefined, channel: string): string | undefined {
-  return allowed && !allowed.includes(channel) ? `channel "${channel}" is not one this token allows` : undefined
-}
-
 export async function identify(handshake: Handshake, auth: HandshakeAuth): Promise<Identity> {
   const token = tokenOf(handshake)
   const channel = nameOf(handshake, 'channel')
   const userId = nameOf(handshake, 'userId')
   if (auth.checkApiToken(token)) {
-    return { channel: channel ?? generated('channel'), userId: userId ?? generated('user') }
+    return { channel: channel ?? generated('channel'), userId: userId ?? generated('user'), tokenKind: 'api', info: apiInfo(handshake) }
   }
   if (token === undefined || token.split('.').length !== 3) {
     throw new ConnectionRefused('UNAUTHORIZED', 'A valid token is required to connect')
@@ -58,9 +57,20 @@ export async function identify(handshake: Handshake, auth: HandshakeAuth): Promi
   }
   const allowed = scope.channels
   const chosen = channel ?? allowed?.[0] ?? generated('channel')
-  const outOfScope = channelRefusal(allowed, chosen)
+  const outOfScope = channelRefusal({ tokenKind: 'client', allowedChannels: allowed }, chosen)
   if (outOfScope) throw new ConnectionRefused('FORBIDDEN', outOfScope)
-  return { channel: chosen, userId: scope.userId, ...(allowed ? { allowedChannels: allowed } : {}) }
+  // Only the token's info counts: auth.info is the browser's to set.
+  const identity: Identity = { channel: chosen, userId: scope.userId, tokenKind: 'client', info: scope.info ?? null }
+  return allowed ? { ...identity, allowedChannels: allowed } : identity
+}
+
+/** auth.info of an API-token connection: optional, and refused when it is not a small JSON object. */
+function apiInfo(handshake: Handshake): Info | null {
+  const info = handshake.auth.info
+  if (info === undefined || info === null) return null
+  const problem = infoProblem(info)
+  if (problem) throw new ConnectionRefused('VALIDATION_ERROR', `auth.${problem}`)
+  return info as Info
 }
 
 /** The token from `auth.token`, the `token` query parameter or the Authorization header. */

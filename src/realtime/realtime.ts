@@ -1,28 +1,15 @@
-// What the API can do with the sockets: dispatch events, read who is connected and force
-// sockets off, across every instance in cluster mode.
+// What the API can do with the sockets: dispatch events, read who is connected and who is present,
+// and force sockets off, across every instance in cluster mode.
 import { StoreUnavailableError, ValidationError } from '../errors.js'
 import { connectionInfo } from './client-events.js'
-import type { Presence } from './cluster.js'
-import { RESERVED_EVENTS, type ConnectionInfo, type DispatchedMessage } from './events.js'
-import { roomForChannel, roomForTarget, type Target } from './rooms.js'
+import type { Peers } from './cluster.js'
+import { RESERVED_EVENTS, type DispatchedMessage, type RoomSelection } from './events.js'
+import type { MembershipTracker } from './membership/tracker.js'
+import { roomForChannel, roomForTarget, roomsForTargets, type Target, type Targets } from './rooms.js'
+import type { ChannelStats, ConnectionFilter, Connections } from './schemas/connections.js'
+import type { DispatchResult } from './schemas/dispatch.js'
+import { PRESENCE_PREFIX, isPresenceChannel, type Presence } from './schemas/presence.js'
 import type { IoServer } from './socket-server.js'
-
-export interface ConnectionFilter extends Target {
-  limit?: number
-}
-
-export interface ChannelStats {
-  channel: string
-  userCount: number
-  socketCount: number
-}
-
-export interface DispatchResult {
-  /** sockets the event was sent to */
-  dispatchedCount: number
-  /** with acks asked: sockets that acknowledged in time */
-  ackedCount?: number
-}
 
 export type Realtime = ReturnType<typeof createRealtime>
 
@@ -34,10 +21,20 @@ export interface DispatchObserver {
 /** Dispatched event names are chosen by callers, so they are not part of the typed event map. */
 const untyped = (operator: object) => operator as { emit(event: string, ...args: unknown[]): boolean }
 
-export function createRealtime(io: IoServer, presence: Presence, observer?: DispatchObserver) {
+export function assertDispatchable(event: string): void {
+  if (RESERVED_EVENTS.has(event)) throw new ValidationError(`event "${event}" is reserved: the service or Socket.IO sends it`)
+}
+
+/** The rooms and the excepted socket a target selects; refuses an empty or contradictory target. */
+export function selectionOf(target: Targets): RoomSelection {
+  const rooms = roomsForTargets(target)
+  return target.exceptSocketId === undefined ? { rooms } : { rooms, except: target.exceptSocketId }
+}
+
+export function createRealtime(io: IoServer, peers: Peers, tracker: MembershipTracker, observer?: DispatchObserver) {
   /** fetchSockets asks every instance; one that does not answer makes the answer incomplete. */
   const socketsIn = async (room?: string) => {
-    presence.assertReachable()
+    peers.assertReachable()
     try {
       return await (room === undefined ? io.fetchSockets() : io.in(room).fetchSockets())
     } catch (error) {
@@ -45,33 +42,26 @@ export function createRealtime(io: IoServer, presence: Presence, observer?: Disp
     }
   }
 
-  const targetRoom = (target: Target): string => {
-    const room = roomForTarget(target)
-    if (room === undefined) throw new ValidationError('channel or userId is required')
-    return room
-  }
-
   return {
     /**
-     * Sends `event` to every socket the target matches. With `ackTimeoutMs`, waits that long for
-     * the clients' acknowledgements and counts them.
+     * Sends `event` to every socket the target matches, each once. With `ackTimeoutMs`, waits that
+     * long for the clients' acknowledgements and counts them.
      */
-    async dispatch(target: Target, event: string, data: unknown, ackTimeoutMs?: number): Promise<DispatchResult> {
-      const room = targetRoom(target)
-      if (RESERVED_EVENTS.has(event)) {
-        throw new ValidationError(`event "${event}" is reserved: the service or Socket.IO sends it`)
-      }
-      presence.assertReachable()
-      const dispatchedCount = await presence.roomSize(room)
+    async dispatch(target: Targets, event: string, data: unknown, ackTimeoutMs?: number): Promise<DispatchResult> {
+      const selection = selectionOf(target)
+      assertDispatchable(event)
+      peers.assertReachable()
+      const dispatchedCount = await peers.countSockets(selection)
       observer?.dispatched(dispatchedCount)
       const message: DispatchedMessage = { event, data, timestamp: new Date().toISOString() }
+      const to = selection.except === undefined ? io.to(selection.rooms) : io.to(selection.rooms).except(selection.except)
       if (ackTimeoutMs === undefined) {
-        untyped(io.to(room)).emit(event, message)
+        untyped(to).emit(event, message)
         return { dispatchedCount }
       }
       const acks = await new Promise<unknown[]>((resolve) => {
         const collect = (_error: Error | null, responses: unknown[] | undefined) => resolve(responses ?? [])
-        untyped(io.to(room).timeout(ackTimeoutMs)).emit(event, message, collect)
+        untyped(to.timeout(ackTimeoutMs)).emit(event, message, collect)
       })
       return { dispatchedCount, ackedCount: acks.length }
     },
@@ -84,13 +74,13 @@ export function createRealtime(io: IoServer, presence: Presence, observer?: Disp
       }
       const room = socketId ?? roomForTarget(rest)
       if (room === undefined) throw new ValidationError('socketId, channel or userId is required')
-      presence.assertReachable()
-      const count = await presence.roomSize(room)
+      peers.assertReachable()
+      const count = await peers.countSockets({ rooms: [room] })
       io.in(room).disconnectSockets(true)
       return count
     },
 
-    async connections(filter: ConnectionFilter): Promise<{ totalConnections: number; connections: ConnectionInfo[] }> {
+    async connections(filter: ConnectionFilter): Promise<Connections> {
       const sockets = await socketsIn(roomForTarget(filter))
       const shown = filter.limit === undefined ? sockets : sockets.slice(0, filter.limit)
       return {
@@ -106,6 +96,13 @@ export function createRealtime(io: IoServer, presence: Presence, observer?: Disp
         userCount: new Set(sockets.map((socket) => socket.data.userId)).size,
         socketCount: sockets.length,
       }
+    },
+
+    async presence(channel: string, limit: number): Promise<Presence> {
+      if (!isPresenceChannel(channel)) {
+        throw new ValidationError(`channel "${channel}" is not a presence channel: its name must start with ${PRESENCE_PREFIX}`)
+      }
+      return { channel, ...(await tracker.members(channel, limit)) }
     },
   }
 }

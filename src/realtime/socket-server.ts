@@ -1,5 +1,5 @@
-// The Socket.IO server: authenticates connections, puts each in its rooms, throttles and
-// answers client events, and reports connects and disconnects.
+// The Socket.IO server: authenticates connections, puts each in its rooms and channels, throttles
+// and answers client events, and reports connects and disconnects.
 import type { Server as HttpServer } from 'node:http'
 import { Server, type Socket } from 'socket.io'
 import { connectionInfo, listenToClient } from './client-events.js'
@@ -11,6 +11,7 @@ import type {
   SocketData,
 } from './events.js'
 import { ConnectionRefused, identify, type HandshakeAuth } from './handshake.js'
+import type { SocketMembership } from './membership/socket-membership.js'
 import { boundIncomingEvents, handshakeRefusal } from './packet-bounds.js'
 import { roomsOf } from './rooms.js'
 import { TokenBucket } from './throttle.js'
@@ -30,6 +31,10 @@ export interface SocketServerOptions {
   relay: boolean
   /** a client back within this long gets what it missed; 0 turns recovery off */
   recoveryMs: number
+  /** presence and occupancy: told of every socket entering and leaving a channel */
+  membership: SocketMembership
+  /** runs once a socket is connected and in its channels (the inbox replays its user's messages) */
+  onConnected?: (socket: IoSocket) => Promise<void>
   onLifecycle?: (event: LifecycleEvent) => void
 }
 
@@ -68,15 +73,26 @@ export function createSocketServer(httpServer: HttpServer, options: SocketServer
     throttle(socket, options.eventsPerSecond)
     boundIncomingEvents(socket, options.maxPayloadBytes)
     listenToClient(socket, options)
-    const info = connectionInfo(socket.id, socket.data)
-    socket.emit('connected', info)
-    options.onLifecycle?.({ event: 'socket.connected', socket: info })
+    options.onLifecycle?.({ event: 'socket.connected', socket: connectionInfo(socket.id, socket.data) })
     socket.on('disconnect', (reason) => {
+      void options.membership.gone(socket)
       options.onLifecycle?.({ event: 'socket.disconnected', socket: connectionInfo(socket.id, socket.data), reason })
     })
+    void welcome(socket, options)
   })
 
   return io
+}
+
+/**
+ * Enters the socket's channels (so that a `presence` request right after `connected` lists its
+ * user), says `connected`, then runs what follows a connect.
+ */
+async function welcome(socket: IoSocket, options: SocketServerOptions): Promise<void> {
+  await Promise.all(socket.data.channels.map((channel) => options.membership.entered(socket, channel)))
+  if (socket.disconnected) return
+  socket.emit('connected', connectionInfo(socket.id, socket.data))
+  await options.onConnected?.(socket)
 }
 
 /** Drops events past the socket's rate and tells it so, at most once a second. */

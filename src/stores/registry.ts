@@ -5,6 +5,7 @@ import type { DestinationStore } from '../destinations/store.js'
 import { redisDriver } from './redis/driver.js'
 import { sqliteDriver } from './sqlite/driver.js'
 import type { PostbackStore } from '../postbacks/store.js'
+import type { InboxStore } from '../realtime/inbox/store.js'
 
 export interface StoreLog {
   warn(message: string): void
@@ -29,6 +30,11 @@ export interface StoreDriver {
   socketAdapter: 'local' | 'redis'
   /** Opens the stores; a StoreStartError says in one line why they cannot start. */
   open(context: StoreContext): Promise<Stores>
+  /**
+   * Opens the durable inbox of socket users, apart from the bundle: the realtime plugin owns it
+   * (opens and closes it), and suites that test the other stores never hold one open.
+   */
+  openInbox(context: StoreContext): Promise<InboxStore>
 }
 
 const DRIVERS: Record<string, StoreDriver> = {
@@ -46,6 +52,9 @@ export function storeDriver(config: Pick<Config, 'STORE'>): StoreDriver {
 
 export const openStores = (config: Config, log: StoreLog): Promise<Stores> =>
   storeDriver(config).open({ config, log, health: healthRules(config) })
+
+export const openInboxStore = (config: Config, log: StoreLog): Promise<InboxStore> =>
+  storeDriver(config).openInbox({ config, log, health: healthRules(config) })
 
 export const healthRules = (config: Config): HealthRules => ({
   quarantineAfterMs: config.DESTINATION_QUARANTINE_AFTER_MS,

@@ -105,11 +105,12 @@ describe('socket input bounds', () => {
     sendRawMessage(socket, 'deep', nestedText(5000))
     await refused
     socket.emit('message', { event: 'fine', data: 1 })
-    // socket.connected, then the fine message: a webhook for the deep one would have come between.
-    const requests = await backend.waitForRequests(2)
+    // socket.connected and channel.occupied, then the fine message: a webhook for the deep one
+    // would have come between.
+    const requests = await backend.waitForRequests(3)
     const events = requests.map((r) => JSON.parse(r.body)).map((b) => b.message?.event ?? b.event)
-    expect(events.sort()).toEqual(['fine', 'socket.connected'])
-    expect((await app.api('/api/queue/stats')).body.total).toBe(2)
+    expect(events.sort()).toEqual(['channel.occupied', 'fine', 'socket.connected'])
+    expect((await app.api('/api/queue/stats')).body.total).toBe(3)
   })
 
   it('refuses a connection whose handshake auth is nested too deep', async () => {

@@ -7,8 +7,8 @@ import fp from 'fastify-plugin'
 import { ConfigError, type Config } from '../../config.js'
 import type { DestinationEvent } from '../../destinations/types.js'
 import type { PostbackView } from '../../postbacks/types.js'
+import { OPS_CHANNEL } from '../../realtime/channel-access.js'
 
-export const OPS_CHANNEL = '$ops'
 const LISTENERS_REFRESH_MS = 2000
 
 export interface Operations {

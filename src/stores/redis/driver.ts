@@ -1,5 +1,6 @@
 // STORE=redis: any number of instances sharing REDIS_URL and REDIS_PREFIX.
 import type { StoreDriver } from '../registry.js'
+import { openRedisInboxStore } from './inbox-store.js'
 import { createRedisStores } from './redis-store.js'
 
 export const redisDriver: StoreDriver = {
@@ -15,4 +16,5 @@ export const redisDriver: StoreDriver = {
       giveUpAfterMs: config.DESTINATION_GIVE_UP_AFTER_MS,
       log,
     }),
+  openInbox: ({ config }) => openRedisInboxStore(config.REDIS_URL, config.REDIS_PREFIX),
 }

@@ -1,10 +1,11 @@
-// STORE=sqlite: one process, everything in DATA_DIR/postbacks.sqlite.
+// STORE=sqlite: one process, everything in DATA_DIR/postbacks.sqlite (the inbox in DATA_DIR/inbox.sqlite).
 import type { StoreDriver } from '../registry.js'
 import { openDatabase } from './database.js'
 import { DestinationBook } from './destination-book.js'
 import { destinationRows } from './destination-rows.js'
 import { createSqliteDestinationStore } from './destination-store.js'
 import { DiskWatch } from './disk-watch.js'
+import { createSqliteInboxStore } from './inbox-store.js'
 import { createSqliteStore } from './sqlite-store.js'
 
 export const sqliteDriver: StoreDriver = {
@@ -24,4 +25,5 @@ export const sqliteDriver: StoreDriver = {
       destinations: createSqliteDestinationStore({ ...context, changed: (destination) => postbacks.destinationChanged(destination) }),
     }
   },
+  openInbox: async ({ config }) => createSqliteInboxStore(config.DATA_DIR, new DiskWatch(config.DATA_DIR)),
 }

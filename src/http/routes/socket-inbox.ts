@@ -1,0 +1,37 @@
+// /api/socket/users/:userId/inbox: how many durable messages wait for a user, and clearing them.
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
+import { InboxClearedSchema, InboxParams, InboxStatsSchema } from '../../realtime/schemas/inbox.js'
+import { apiErrors } from '../schemas.js'
+
+const inboxRoutes: FastifyPluginAsyncTypebox = async (app) => {
+  app.get(
+    '/socket/users/:userId/inbox',
+    {
+      schema: {
+        summary: 'Count the durable messages waiting for a user',
+        tags: ['sockets'],
+        params: InboxParams,
+        response: { 200: InboxStatsSchema, ...apiErrors },
+      },
+    },
+    async (request) => app.inbox.stats(request.params.userId),
+  )
+
+  app.delete(
+    '/socket/users/:userId/inbox',
+    {
+      schema: {
+        summary: 'Delete every durable message waiting for a user',
+        tags: ['sockets'],
+        params: InboxParams,
+        response: { 200: InboxClearedSchema, ...apiErrors },
+      },
+    },
+    async (request) => {
+      const { userId } = request.params
+      return { success: true as const, message: 'Inbox cleared', userId, deletedCount: await app.inbox.clear(userId) }
+    },
+  )
+}
+
+export default inboxRoutes

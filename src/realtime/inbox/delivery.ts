@@ -1,0 +1,62 @@
+// Hands durable messages to this instance's sockets, each with an ack callback that removes the
+// user's copy. A connecting socket first gets its user's pending messages in the order stored;
+// messages dispatched meanwhile wait until that replay is done, so the order holds and nothing
+// slips between the replay's read and the live delivery.
+import type { InboxMessage } from '../schemas/inbox.js'
+import type { IoSocket } from '../socket-server.js'
+import type { InboxStore } from './store.js'
+
+/** Messages read from the store at a time during a replay. */
+const PAGE = 100
+
+/** Dispatched event names are chosen by callers, so they are not part of the typed event map. */
+type Untyped = { emit(event: string, ...args: unknown[]): boolean }
+
+export function createInboxDelivery(store: InboxStore, log: { warn(details: object, message: string): void }) {
+  /** per socket being replayed to: the live messages held back until the replay ends */
+  const holding = new Map<string, InboxMessage[]>()
+
+  function send(socket: IoSocket, message: InboxMessage): void {
+    const ack = () =>
+      void store.ack(socket.data.userId, message.messageId).catch((error: unknown) => {
+        // Not removed: the message comes again at the next connect, and the client drops it by messageId.
+        log.warn({ err: error, messageId: message.messageId }, 'inbox ack not recorded')
+      })
+    ;(socket as unknown as Untyped).emit(message.event, message, ack)
+  }
+
+  return {
+    /** Live delivery to sockets of this instance. */
+    deliver(sockets: IoSocket[], message: InboxMessage): void {
+      for (const socket of sockets) {
+        const held = holding.get(socket.id)
+        if (held) held.push(message)
+        else send(socket, message)
+      }
+    },
+
+    /** Sends the socket's user every pending message, oldest first, then what arrived meanwhile. */
+    async replay(socket: IoSocket): Promise<void> {
+      const held: InboxMessage[] = []
+      const sent = new Set<string>()
+      holding.set(socket.id, held)
+      try {
+        let after = 0
+        for (;;) {
+          const page = await store.pending(socket.data.userId, after, PAGE, Date.now())
+          for (const { seq, message } of page) {
+            send(socket, message)
+            sent.add(message.messageId)
+            after = seq
+          }
+          if (page.length < PAGE || socket.disconnected) break
+        }
+      } finally {
+        holding.delete(socket.id)
+        for (const message of held) if (!sent.has(message.messageId)) send(socket, message)
+      }
+    },
+  }
+}
+
+export type InboxDelivery = ReturnType<typeof createInboxDelivery>

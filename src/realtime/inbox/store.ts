@@ -1,0 +1,34 @@
+// The seam between the durable inbox and where its messages live (SPEC §9): a driver per store
+// (src/stores/sqlite/inbox-store.ts, src/stores/redis/inbox-store.ts). Messages live there, not in
+// process memory; each user has their own copy of a message, kept until acked or expired.
+import type { InboxMessage } from '../schemas/inbox.js'
+
+export interface StoredMessage {
+  /** its place in the store's order: later messages have larger numbers */
+  seq: number
+  message: InboxMessage
+}
+
+export interface AddResult {
+  /** a user who already holds the most messages allowed; nothing was stored then */
+  full?: string
+}
+
+export interface InboxStore {
+  /**
+   * Stores one copy of `message` for each user, all or none: when one of them already holds
+   * `maxPerUser` unexpired messages, nothing is stored and that user is named.
+   */
+  add(userIds: string[], message: InboxMessage, expiresAt: number, maxPerUser: number, now: number): Promise<AddResult>
+  /** A user's unexpired messages stored after `afterSeq`, in the order stored, at most `limit`. */
+  pending(userId: string, afterSeq: number, limit: number, now: number): Promise<StoredMessage[]>
+  /** Removes the user's copy; false when it was not there (acked already, expired, cleared). */
+  ack(userId: string, messageId: string): Promise<boolean>
+  /** How many unexpired messages the user has, and when the oldest was dispatched (ISO-8601). */
+  stats(userId: string, now: number): Promise<{ pending: number; oldestAt: string | null }>
+  /** Removes every message of the user; answers how many there were. */
+  clear(userId: string): Promise<number>
+  /** Deletes a batch of expired messages (bounded by `limit`); answers how many, 0 when none were left. */
+  purgeExpired(now: number, limit: number): Promise<number>
+  close(): Promise<void>
+}

@@ -1,0 +1,54 @@
+// STORE=redis's durable inbox: every instance reads and writes the same messages, so a user gets
+// theirs whichever instance they connect to. Its own connection, so a long replay never queues
+// behind postback work. Calls answer 503 while Redis is unreachable and 507 when it is full.
+import type { Redis } from 'ioredis'
+import { StoreFullError, StoreUnavailableError } from '../../errors.js'
+import type { InboxStore, StoredMessage } from '../../realtime/inbox/store.js'
+import type { InboxMessage } from '../../realtime/schemas/inbox.js'
+import { connectRedis } from './connection.js'
+import { ackMessage, addMessage, clearInbox, inboxStats, pendingMessages, purgeExpired } from './inbox-scripts.js'
+
+async function answered<T>(work: Promise<T>): Promise<T> {
+  try {
+    return await work
+  } catch (error) {
+    const message = (error as Error).message
+    if (message.startsWith('OOM')) throw new StoreFullError('Redis is out of memory (maxmemory reached): nothing was stored')
+    throw new StoreUnavailableError(`Redis is unreachable: ${message}`)
+  }
+}
+
+export async function openRedisInboxStore(url: string, prefix: string): Promise<InboxStore> {
+  const redis: Redis = await connectRedis(url)
+  const base = (now: number) => ({ prefix: `${prefix}:inbox:`, now })
+
+  return {
+    async add(userIds, message, expiresAt, max, now) {
+      const users = JSON.stringify(userIds)
+      const full = await answered(addMessage(redis, { ...base(now), max, messageId: message.messageId, body: JSON.stringify(message), expiresAt, users }))
+      return full === '' ? {} : { full }
+    },
+
+    async pending(userId, after, limit, now): Promise<StoredMessage[]> {
+      const flat = await answered(pendingMessages(redis, { ...base(now), userId, after, limit }))
+      const found: StoredMessage[] = []
+      for (let i = 0; i < flat.length; i += 2) found.push({ seq: Number(flat[i]), message: JSON.parse(flat[i + 1]!) as InboxMessage })
+      return found
+    },
+
+    ack: async (userId, messageId) => (await answered(ackMessage(redis, { ...base(Date.now()), userId, messageId }))) === 1,
+
+    async stats(userId, now) {
+      const [pending, oldest] = await answered(inboxStats(redis, { ...base(now), userId }))
+      return { pending, oldestAt: oldest === '' ? null : (JSON.parse(oldest) as InboxMessage).timestamp }
+    },
+
+    clear: (userId) => answered(clearInbox(redis, { ...base(Date.now()), userId })),
+
+    purgeExpired: (now, limit) => answered(purgeExpired(redis, { ...base(now), limit })),
+
+    async close() {
+      redis.disconnect()
+    },
+  }
+}

@@ -1,0 +1,96 @@
+// STORE=sqlite's durable inbox: DATA_DIR/inbox.sqlite, a file of its own beside postbacks.sqlite,
+// so that inbox writes never wait on the postback scheduler's transactions (and the postbacks
+// file's exclusive lock is left alone). Same durability: WAL, synchronous=NORMAL, committed
+// before a dispatch is answered, so a stored message survives kill -9.
+import { mkdirSync } from 'node:fs'
+import { join, resolve } from 'node:path'
+import Database from 'better-sqlite3'
+import { StoreStartError } from '../../postbacks/store.js'
+import type { InboxStore, StoredMessage } from '../../realtime/inbox/store.js'
+import type { InboxMessage } from '../../realtime/schemas/inbox.js'
+import type { DiskWatch } from './disk-watch.js'
+
+/** Append-only, as in database.ts: a released entry is never edited. */
+const MIGRATIONS: string[] = [
+  // AUTOINCREMENT: a seq is never reused, so a replay that stopped after seq N never skips a newer message.
+  `CREATE TABLE inbox (
+     seq INTEGER PRIMARY KEY AUTOINCREMENT,
+     user_id TEXT NOT NULL,
+     message_id TEXT NOT NULL,
+     body TEXT NOT NULL,
+     created_at INTEGER NOT NULL,
+     expires_at INTEGER NOT NULL
+   );
+   CREATE UNIQUE INDEX inbox_user_message ON inbox(user_id, message_id);
+   CREATE INDEX inbox_user_seq ON inbox(user_id, seq);
+   CREATE INDEX inbox_expiry ON inbox(expires_at);`,
+]
+
+function openInboxDatabase(dataDir: string): Database.Database {
+  const file = join(dataDir, 'inbox.sqlite')
+  try {
+    mkdirSync(dataDir, { recursive: true })
+    const db = new Database(file)
+    db.pragma('busy_timeout = 500')
+    db.pragma('journal_mode = WAL')
+    db.pragma('synchronous = NORMAL')
+    const current = db.pragma('user_version', { simple: true }) as number
+    db.transaction(() => {
+      for (let version = current; version < MIGRATIONS.length; version++) db.exec(MIGRATIONS[version]!)
+      db.pragma(`user_version = ${MIGRATIONS.length}`)
+    }).immediate()
+    return db
+  } catch (error) {
+    const { code, message } = error as Error & { code?: string }
+    throw new StoreStartError(`DATA_DIR ${resolve(dataDir)} cannot be used: inbox.sqlite: ${message}${code ? ` (${code})` : ''}`)
+  }
+}
+
+export function createSqliteInboxStore(dataDir: string, disk: DiskWatch): InboxStore {
+  const db = openInboxDatabase(dataDir)
+  const sql = {
+    count: db.prepare<[string, number], { n: number }>('SELECT COUNT(*) AS n FROM inbox WHERE user_id = ? AND expires_at > ?'),
+    insert: db.prepare('INSERT INTO inbox (user_id, message_id, body, created_at, expires_at) VALUES (?, ?, ?, ?, ?)'),
+    pending: db.prepare<[string, number, number, number], { seq: number; body: string }>(
+      'SELECT seq, body FROM inbox WHERE user_id = ? AND seq > ? AND expires_at > ? ORDER BY seq LIMIT ?',
+    ),
+    ack: db.prepare('DELETE FROM inbox WHERE user_id = ? AND message_id = ?'),
+    stats: db.prepare<[string, number], { n: number; oldest: number | null }>(
+      'SELECT COUNT(*) AS n, MIN(created_at) AS oldest FROM inbox WHERE user_id = ? AND expires_at > ?',
+    ),
+    clear: db.prepare('DELETE FROM inbox WHERE user_id = ?'),
+    purge: db.prepare('DELETE FROM inbox WHERE seq IN (SELECT seq FROM inbox WHERE expires_at <= ? LIMIT ?)'),
+  }
+
+  const add = db.transaction((userIds: string[], message: InboxMessage, expiresAt: number, maxPerUser: number, now: number) => {
+    const full = userIds.find((userId) => sql.count.get(userId, now)!.n >= maxPerUser)
+    if (full !== undefined) return { full }
+    const body = JSON.stringify(message)
+    const createdAt = Date.parse(message.timestamp)
+    for (const userId of userIds) sql.insert.run(userId, message.messageId, body, createdAt, expiresAt)
+    return {}
+  })
+
+  return {
+    add: async (userIds, message, expiresAt, maxPerUser, now) => disk.write(() => add.immediate(userIds, message, expiresAt, maxPerUser, now)),
+
+    async pending(userId, afterSeq, limit, now): Promise<StoredMessage[]> {
+      return sql.pending.all(userId, afterSeq, now, limit).map((row) => ({ seq: row.seq, message: JSON.parse(row.body) as InboxMessage }))
+    },
+
+    ack: async (userId, messageId) => disk.write(() => sql.ack.run(userId, messageId).changes > 0),
+
+    async stats(userId, now) {
+      const row = sql.stats.get(userId, now)!
+      return { pending: row.n, oldestAt: row.oldest === null ? null : new Date(row.oldest).toISOString() }
+    },
+
+    clear: async (userId) => disk.write(() => sql.clear.run(userId).changes),
+
+    purgeExpired: async (now, limit) => disk.write(() => sql.purge.run(now, limit).changes),
+
+    async close() {
+      db.close()
+    },
+  }
+}
