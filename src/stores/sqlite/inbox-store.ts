@@ -23,7 +23,16 @@ const MIGRATIONS: string[] = [
    );
    CREATE UNIQUE INDEX inbox_user_message ON inbox(user_id, message_id);
    CREATE INDEX inbox_user_seq ON inbox(user_id, seq);
-   CREATE INDEX inbox_expiry ON inbox(expires_at);`,
+   CREATE INDEX inbox_expiry ON inbox(expires_at);
+   -- Messages per user, expired ones included until purged: the limit check reads one row.
+   CREATE TABLE inbox_counts (user_id TEXT PRIMARY KEY, n INTEGER NOT NULL) WITHOUT ROWID;
+   CREATE TRIGGER inbox_counted AFTER INSERT ON inbox BEGIN
+     INSERT INTO inbox_counts VALUES (NEW.user_id, 1) ON CONFLICT (user_id) DO UPDATE SET n = n + 1;
+   END;
+   CREATE TRIGGER inbox_uncounted AFTER DELETE ON inbox BEGIN
+     UPDATE inbox_counts SET n = n - 1 WHERE user_id = OLD.user_id;
+     DELETE FROM inbox_counts WHERE user_id = OLD.user_id AND n <= 0;
+   END;`,
 ]
 
 function openInboxDatabase(dataDir: string): Database.Database {
@@ -49,7 +58,8 @@ function openInboxDatabase(dataDir: string): Database.Database {
 export function createSqliteInboxStore(dataDir: string, disk: DiskWatch): InboxStore {
   const db = openInboxDatabase(dataDir)
   const sql = {
-    count: db.prepare<[string, number], { n: number }>('SELECT COUNT(*) AS n FROM inbox WHERE user_id = ? AND expires_at > ?'),
+    count: db.prepare<[string], { n: number }>('SELECT n FROM inbox_counts WHERE user_id = ?'),
+    purgeUser: db.prepare('DELETE FROM inbox WHERE user_id = ? AND expires_at <= ?'),
     insert: db.prepare('INSERT INTO inbox (user_id, message_id, body, created_at, expires_at) VALUES (?, ?, ?, ?, ?)'),
     pending: db.prepare<[string, number, number, number], { seq: number; body: string }>(
       'SELECT seq, body FROM inbox WHERE user_id = ? AND seq > ? AND expires_at > ? ORDER BY seq LIMIT ?',
@@ -62,8 +72,16 @@ export function createSqliteInboxStore(dataDir: string, disk: DiskWatch): InboxS
     purge: db.prepare('DELETE FROM inbox WHERE seq IN (SELECT seq FROM inbox WHERE expires_at <= ? LIMIT ?)'),
   }
 
+  const count = (userId: string) => sql.count.get(userId)?.n ?? 0
+  /** Whether the user holds the most allowed; expired messages are dropped before they count. */
+  const isFull = (userId: string, maxPerUser: number, now: number) => {
+    if (count(userId) < maxPerUser) return false
+    sql.purgeUser.run(userId, now)
+    return count(userId) >= maxPerUser
+  }
+
   const add = db.transaction((userIds: string[], message: InboxMessage, expiresAt: number, maxPerUser: number, now: number) => {
-    const full = userIds.find((userId) => sql.count.get(userId, now)!.n >= maxPerUser)
+    const full = userIds.find((userId) => isFull(userId, maxPerUser, now))
     if (full !== undefined) return { full }
     const body = JSON.stringify(message)
     const createdAt = Date.parse(message.timestamp)
