@@ -1,20 +1,20 @@
 // The durable inbox on one instance (SPEC §9): stored before the answer, delivered with an ack,
 // replayed in order on every connect until acked, expired, bounded, cleared. Kill -9 and a second
 // instance: inbox-crash.test.ts and test/cluster/inbox-cluster.test.ts.
-import { rm } from 'node:fs/promises'
 import type { Socket } from 'socket.io-client'
 import { describe, expect, it } from 'vitest'
 import { cleanupAfterEach } from '../helpers/cleanup.js'
-import { startApp, tempDir, type TestApp } from '../helpers/app.js'
-import { deleteKeys, storesUnderTest, uniquePrefix } from '../helpers/redis.js'
+import { startApp, type TestApp } from '../helpers/app.js'
+import { storesUnderTest } from '../helpers/redis.js'
+import { newLocation } from '../stores/drivers.js'
 import { inboxClient } from '../helpers/inbox.js'
 import { sleep, waitFor } from '../helpers/wait.js'
+import { unique } from '../helpers/realtime.js'
 
 const { defer, own } = cleanupAfterEach()
 
 const stores = await storesUnderTest()
 
-const unique = (name: string) => `${name}-${Math.random().toString(36).slice(2)}`
 
 describe.each(stores)('%s store', (store) => {
   const start = async (env: Record<string, string> = {}) => own(await startApp({ STORE: store, ...env }))
@@ -147,13 +147,13 @@ describe.each(stores)('%s store', (store) => {
   })
 
   it('keeps messages across a restart', async () => {
-    const location = store === 'sqlite' ? { DATA_DIR: await tempDir() } : { REDIS_PREFIX: uniquePrefix() }
-    defer(() => (location.DATA_DIR ? rm(location.DATA_DIR, { recursive: true, force: true }) : deleteKeys(location.REDIS_PREFIX!)))
-    const first = await startApp({ STORE: store, ...location })
+    const location = await newLocation(store)
+    defer(() => location.remove())
+    const first = await startApp(location.env)
     const user = unique('user')
     const ids = [(await dispatch(first, { userId: user, event: 'a' })).body.messageId, (await dispatch(first, { userId: user, event: 'b' })).body.messageId]
     await first.close()
-    const second = await start(location)
+    const second = await start(location.env)
     expect((await replayTo(second, user, 2)).received.map((m) => m.messageId)).toEqual(ids)
   })
 })

@@ -6,12 +6,12 @@ import { startApp, type TestApp } from '../helpers/app.js'
 import { storesUnderTest } from '../helpers/redis.js'
 import { connect, recordEvents } from '../helpers/sockets.js'
 import { sleep, waitFor } from '../helpers/wait.js'
+import { unique } from '../helpers/realtime.js'
 
 const { own } = cleanupAfterEach()
 
 const stores = await storesUnderTest()
 
-const unique = (name: string) => `${name}-${Math.random().toString(36).slice(2)}`
 /** Long enough for an event sent to a socket to have arrived, so that its absence means something. */
 const settle = () => sleep(200)
 

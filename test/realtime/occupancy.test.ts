@@ -1,23 +1,18 @@
 // Occupancy webhooks on one instance (SPEC §9); test/cluster/occupancy-cluster.test.ts counts them
 // across instances, one of them killed.
-import { rm } from 'node:fs/promises'
 import { describe, expect, it } from 'vitest'
 import { cleanupAfterEach } from '../helpers/cleanup.js'
-import { startApp, tempDir, type TestApp } from '../helpers/app.js'
+import { startApp, type TestApp } from '../helpers/app.js'
 import { startReceiver, type Receiver } from '../helpers/receiver.js'
-import { deleteKeys, storesUnderTest, uniquePrefix } from '../helpers/redis.js'
+import { occupancyOf, unique } from '../helpers/realtime.js'
+import { storesUnderTest } from '../helpers/redis.js'
+import { newLocation } from '../stores/drivers.js'
 import { connect } from '../helpers/sockets.js'
 import { sleep, waitFor } from '../helpers/wait.js'
 
 const { defer, own } = cleanupAfterEach()
 
 const stores = await storesUnderTest()
-
-const unique = (name: string) => `${name}-${Math.random().toString(36).slice(2)}`
-
-/** The occupancy webhooks the backend got for `channel`, in order of arrival. */
-export const occupancyOf = (backend: Receiver, channel: string) =>
-  backend.requests.map((r) => ({ ...JSON.parse(r.body), id: r.headers['webhook-id'] })).filter((b) => b.event?.startsWith('channel.') && b.channel === channel)
 
 describe.each(stores)('%s store', (store) => {
   async function start(debounceMs = 300): Promise<{ app: TestApp; backend: Receiver }> {
@@ -67,9 +62,9 @@ describe.each(stores)('%s store', (store) => {
 
   it('announces after a restart that a channel emptied when the service stopped', async () => {
     const backend = own(await startReceiver())
-    const location = store === 'sqlite' ? { DATA_DIR: await tempDir() } : { REDIS_PREFIX: uniquePrefix() }
-    defer(() => (location.DATA_DIR ? rm(location.DATA_DIR, { recursive: true, force: true }) : deleteKeys(location.REDIS_PREFIX!)))
-    const env = { STORE: store, SOCKET_WEBHOOK_URL: backend.url('/hooks'), SOCKET_OCCUPANCY_DEBOUNCE_MS: '500', ...location }
+    const location = await newLocation(store)
+    defer(() => location.remove())
+    const env = { ...location.env, SOCKET_WEBHOOK_URL: backend.url('/hooks'), SOCKET_OCCUPANCY_DEBOUNCE_MS: '500' }
     const room = unique('room')
     const first = await startApp(env)
     await socketIn(first, room)

@@ -6,13 +6,12 @@ import { TOKEN, startApp, type TestApp } from '../helpers/app.js'
 import { storesUnderTest } from '../helpers/redis.js'
 import { connect, connectError, recordEvents } from '../helpers/sockets.js'
 import { sleep, waitFor } from '../helpers/wait.js'
+import { unique, presenceEvents } from '../helpers/realtime.js'
 
 const { own } = cleanupAfterEach()
 
 const stores = await storesUnderTest()
 
-const unique = (name: string) => `${name}-${Math.random().toString(36).slice(2)}`
-const presenceEvents = (events: { name: string; payload: any }[]) => events.filter((e) => e.name.startsWith('presence.'))
 
 describe.each(stores)('%s store', (store) => {
   const start = async (env: Record<string, string> = {}) =>

@@ -2,7 +2,7 @@ import { Webhook } from 'standardwebhooks'
 import { describe, expect, it } from 'vitest'
 import { cleanupAfterEach } from '../helpers/cleanup.js'
 import { startApp, type TestApp } from '../helpers/app.js'
-import { startReceiver, type ReceivedRequest } from '../helpers/receiver.js'
+import { startReceiver, type ReceivedRequest, type Receiver } from '../helpers/receiver.js'
 import { storesUnderTest } from '../helpers/redis.js'
 import { connect, nextEvent, recordEvents } from '../helpers/sockets.js'
 import { sleep, waitFor } from '../helpers/wait.js'
@@ -91,7 +91,7 @@ describe.each(stores)('%s store', (store) => {
 
     it('retries a lifecycle webhook the backend failed to take', async () => {
       const connects = (requests: ReceivedRequest[]) => requests.filter((r) => JSON.parse(r.body).event === 'socket.connected')
-      const backend = own(await startReceiver((request) => ({ status: connects(backend.requests)[0] === request ? 500 : 200 })))
+      const backend: Receiver = own(await startReceiver((request) => ({ status: connects(backend.requests)[0] === request ? 500 : 200 })))
       const app = await start({ SOCKET_WEBHOOK_URL: backend.url() })
       await socketOn(app, { channel: 'lobby' })
       const [first, second] = await waitFor(() => connects(backend.requests).length >= 2 && connects(backend.requests))
