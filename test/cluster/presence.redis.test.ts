@@ -1,5 +1,6 @@
 // Presence and occupancy across instances on one Redis, one of them killed with sockets on it.
 // (Redis only: one instance is in test/realtime/presence.test.ts and occupancy.test.ts.)
+import { Redis } from 'ioredis'
 import { describe, expect, it } from 'vitest'
 import { TOKEN, startApp, type TestApp } from '../helpers/app.js'
 import { cleanupAfterEach } from '../helpers/cleanup.js'
@@ -82,6 +83,27 @@ describe.runIf(clusterable)('presence and occupancy across instances', { timeout
     const events = occupancyOf(backend, room)
     expect(events.map((e) => e.event)).toEqual(['channel.occupied', 'channel.vacated', 'channel.occupied', 'channel.vacated'])
     expect(new Set(events.map((e) => e.id)).size).toBe(4)
+  })
+
+  it('puts back the members of an instance wrongly declared dead, before anyone is told they left', async () => {
+    const { a, b, env } = await cluster(4000)
+    const room = unique('presence-room')
+    const ana = await tab(a.url, room, 'ana')
+    const bia = await tab(b.url, room, 'bia')
+    await waitFor(() => presenceEvents(ana.events).length === 1)
+    // As if both had stalled past INSTANCE_TTL_MS: each is reaped, finds out at its next beat, and registers again.
+    const redis = new Redis(REDIS_URL)
+    defer(() => redis.quit())
+    const instances = `${env.REDIS_PREFIX}:rt:instances`
+    for (const id of await redis.zrange(instances, 0, -1)) await redis.zadd(instances, 'XX', 0, id)
+    await waitFor(async () => (await redis.zcount(instances, 1, '+inf')) === 2, { what: 'both instances alive again' })
+    await waitFor(async () => (await membersOn(a, room)).length === 2, { what: 'both members back' })
+    await sleep(4500)
+    expect(presenceEvents(ana.events).map((e) => e.name)).toEqual(['presence.joined'])
+    expect(await membersOn(b, room)).toEqual(['ana', 'bia'])
+    // Counted once again, not twice: bia's one socket going is bia leaving.
+    bia.socket.close()
+    await waitFor(() => presenceEvents(ana.events).length === 2, { what: 'bia left' })
   })
 
   it('takes the members of a killed instance out within the bound, with one vacated per channel it emptied', async () => {

@@ -8,18 +8,15 @@ import type { Redis } from 'ioredis'
 import { StoreUnavailableError } from '../../errors.js'
 import { connectRedis } from '../../stores/redis/connection.js'
 import { isPresenceChannel } from '../schemas/presence.js'
-import { claimDue, heartbeat, joinChannel, leaveChannel, reapDead, retire } from './redis-scripts.js'
-import { byArrival, type Membership, type MembershipEvent, type MembershipTracker, type TrackerOptions } from './tracker.js'
+import { LEASE_MS, createDueEvents } from './redis-due-events.js'
+import { heartbeat, joinChannel, leaveChannel, reapDead, retire } from './redis-scripts.js'
+import { byArrival, type Membership, type MembershipTracker, type TrackerOptions } from './tracker.js'
 
 export const HEARTBEAT_MS = 2000
 /** An instance silent this long is dead: five beats missed, so a busy event loop is not mistaken for death. */
 export const INSTANCE_TTL_MS = 10_000
 /** How often each instance looks for dead instances and due events. */
 const TICK_MS = 1000
-/** An event handed out and not acked within this is handed out again (shorter than INSTANCE_TTL_MS, so
- * an `occupied` lost with its instance is sent before the `vacated` its death leads to). */
-const LEASE_MS = 5000
-const BATCH = 100
 
 const memberKey = (m: Membership) => JSON.stringify([m.channel, m.userId, m.socketId])
 
@@ -32,30 +29,17 @@ export async function createRedisTracker(redis: Redis, prefix: string, options: 
   let dirty = false
   let beats = 0
   let timer: NodeJS.Timeout | undefined
-  let dueTimer: NodeJS.Timeout | undefined
   let running: Promise<void> = Promise.resolve()
   const counted = (channel: string) => options.occupancy || isPresenceChannel(channel)
   const warn = (error: unknown, message: string) => options.log.warn({ err: error }, message)
-
-  async function handOut(events: string[]): Promise<void> {
-    await Promise.all(
-      events.map(async (json) => {
-        try {
-          await options.handle(JSON.parse(json) as MembershipEvent)
-          await redis.zrem(`${base.prefix}due`, json)
-        } catch (error) {
-          warn(error, 'membership event not handled: it is handed out again')
-        }
-      }),
-    )
-  }
+  const due = createDueEvents(redis, base.prefix, options)
 
   async function register(m: Membership): Promise<void> {
     const [alive, ...events] = await joinChannel(redis, {
       ...base, instance, member: memberKey(m), channel: m.channel, userId: m.userId, info: JSON.stringify(m.info), occupancy, lease: LEASE_MS,
     })
     if (alive === 0) dirty = true
-    await handOut(events)
+    await due.handOut(events)
   }
 
   /** Makes Redis hold exactly this instance's memberships: after an outage or being declared dead. */
@@ -73,35 +57,22 @@ export async function createRedisTracker(redis: Redis, prefix: string, options: 
     const [now, dueAt] = await leaveChannel(redis, {
       ...base, instance, member: memberKey(m), channel: m.channel, userId: m.userId, occupancy, debounce: options.debounceMs,
     })
-    if (dueAt > 0) claimAt(dueAt - now)
-  }
-
-  function claimAt(delayMs: number): void {
-    clearTimeout(dueTimer)
-    dueTimer = setTimeout(() => void claim().catch((error: unknown) => warn(error, 'due membership events not read')), Math.max(0, delayMs) + 5)
-    dueTimer.unref()
-  }
-
-  async function claim(): Promise<void> {
-    for (;;) {
-      const [now, nextAt, ...events] = await claimDue(redis, { ...base, limit: BATCH, lease: LEASE_MS })
-      await handOut(events)
-      if (events.length < BATCH) return void (nextAt > 0 && claimAt(nextAt - now))
-    }
+    if (dueAt > 0) due.claimIn(dueAt - now)
   }
 
   async function tick(): Promise<void> {
-    if (beats++ % (HEARTBEAT_MS / TICK_MS) === 0) {
+    // A resync beats first: joins are refused while the cluster counts this instance dead.
+    if (dirty || beats++ % (HEARTBEAT_MS / TICK_MS) === 0) {
       if ((await heartbeat(redis, { ...base, instance, ttl: INSTANCE_TTL_MS })) === 0) dirty = true
     }
     if (dirty) await resync()
     let more = 1
     while (more === 1) {
       const [, taken, remaining] = await reapDead(redis, { ...base, occupancy, debounce: options.debounceMs, limit: 500 })
-      if (taken > 0) claimAt(options.debounceMs)
+      if (taken > 0) due.claimIn(options.debounceMs)
       more = remaining
     }
-    await claim()
+    await due.claim()
   }
 
   /** Runs a change; one Redis missed is made good by the next resync. */
@@ -151,7 +122,7 @@ export async function createRedisTracker(redis: Redis, prefix: string, options: 
 
     async close() {
       clearTimeout(timer)
-      clearTimeout(dueTimer)
+      due.stop()
       timer = undefined
       await running
       // Whatever this instance still holds is taken out by the next reap, here or on another instance.
