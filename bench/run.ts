@@ -18,6 +18,7 @@ import {
 } from './scenarios/postbacks.js'
 import { fanOut, memoryPerSocket } from './scenarios/sockets.js'
 import { burstBenchmark, cpuRows, redisCeilingBenchmark, sqliteCpuCost, type ClusterSizes } from './scenarios/cluster-store.js'
+import { realtimeRows, type RealtimeSizes } from './scenarios/realtime-rows.js'
 
 const smoke = process.argv.includes('--smoke')
 /** `--only enqueue,fanout` runs just those groups (for profiling); rows that need another group's figure are skipped. */
@@ -28,6 +29,9 @@ const sizes: Sizes & { fanOutSockets: number[]; dispatches: number; memorySocket
   : { rounds: 3, enqueueSeconds: 10, deliveries: 20_000, latencySamples: 300, smallBacklog: 1000, bigBacklog: 100_000, growthDeliveries: 5000, fanOutSockets: [1000, 5000], dispatches: 10, memorySockets: 5000 }
 
 const clusterSizes: ClusterSizes = smoke ? { rounds: 1, queued: 200, burst: 200 } : { rounds: 3, queued: 5000, burst: 2000 }
+const realtimeSizes: RealtimeSizes = smoke
+  ? { rounds: 1, channelSockets: 100, rateSeconds: 1, replayed: 20 }
+  : { rounds: 3, channelSockets: 1000, rateSeconds: 10, replayed: 100 }
 
 const step = (name: string) => console.log(`… ${name}`)
 
@@ -90,6 +94,8 @@ async function main(): Promise<void> {
     }
 
     const redisUp = await redisAnswers(REDIS_URL)
+    if (wanted('realtime')) rows.push(...(await realtimeRows(realtimeSizes, redisUp, step)))
+
     if ((wanted('redis') || wanted('cluster')) && !redisUp) {
       console.warn(`Redis does not answer at ${REDIS_URL}: the STORE=redis rows are left out`)
     }

@@ -1,5 +1,6 @@
 // Baseline for fan-out and socket memory: a bare Socket.IO server with a token check that puts
-// each socket in its channel's room, and an HTTP route that does io.to(room).emit.
+// each socket in its channel's room, and an HTTP route that does io.to(rooms).emit. A client
+// connecting with `replay=N` is sent N events at once, from memory (the inbox replay's baseline).
 import { createServer } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { Server } from 'socket.io'
@@ -10,10 +11,10 @@ const http = createServer((req, res) => {
   let body = ''
   req.on('data', (chunk: Buffer) => (body += chunk))
   req.on('end', () => {
-    const { channel, event, data } = JSON.parse(body) as { channel: string; event: string; data: unknown }
-    const room = `channel:${channel}`
-    const count = io.of('/').adapter.rooms.get(room)?.size ?? 0
-    io.to(room).emit(event, { event, data, timestamp: new Date().toISOString() })
+    const { channel, channels, event, data } = JSON.parse(body) as { channel?: string; channels?: string[]; event: string; data: unknown }
+    const rooms = (channels ?? [channel!]).map((name) => `channel:${name}`)
+    const count = rooms.reduce((sum, room) => sum + (io.of('/').adapter.rooms.get(room)?.size ?? 0), 0)
+    io.to(rooms).emit(event, { event, data, timestamp: new Date().toISOString() })
     res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ dispatchedCount: count }))
   })
 })
@@ -21,5 +22,7 @@ const io = new Server(http, { serveClient: false })
 io.use((socket, next) => (socket.handshake.auth.token === token ? next() : next(new Error('unauthorized'))))
 io.on('connection', (socket) => {
   socket.join(`channel:${String(socket.handshake.query.channel)}`)
+  const replay = Number(socket.handshake.query.replay ?? 0)
+  for (let i = 0; i < replay; i++) socket.emit('note', { event: 'note', data: { i }, timestamp: new Date().toISOString(), messageId: String(i) })
 })
 http.listen(0, '127.0.0.1', () => console.log(`listening at http://127.0.0.1:${(http.address() as AddressInfo).port}`))
