@@ -2,7 +2,7 @@
 // to the backend), subscribe/unsubscribe and presence. Every payload is checked; a bad one gets an
 // answer, never an exception.
 import Compile from 'typebox/compile'
-import { ForbiddenError, ValidationError } from '../errors.js'
+import { ForbiddenError, TooManyChannelsError, ValidationError } from '../errors.js'
 import { channelRefusal } from './channel-access.js'
 import {
   ChannelRequestSchema,
@@ -16,6 +16,7 @@ import {
 import { isValidName } from './handshake.js'
 import type { SocketMembership } from './membership/socket-membership.js'
 import { roomForChannel, roomForChannelUser } from './rooms.js'
+import { refusalOf } from './refusal.js'
 import { PRESENCE_PREFIX, isPresenceChannel } from './schemas/presence.js'
 import type { IoSocket } from './socket-server.js'
 
@@ -41,8 +42,7 @@ export const connectionInfo = (socketId: string, data: SocketData): ConnectionIn
   channels: data.channels,
 })
 
-type Refusal = { ok: false; error: string; message: string }
-const refusal = (error: { code: string; message: string }): Refusal => ({ ok: false, error: error.code, message: error.message })
+const refusal = (error: unknown) => ({ ok: false as const, ...refusalOf(error) })
 
 export function listenToClient(socket: IoSocket, options: ClientEventOptions): void {
   socket.on('ping', (ack) => {
@@ -82,7 +82,7 @@ export function listenToClient(socket: IoSocket, options: ClientEventOptions): v
     const { data } = socket
     if (!data.channels.includes(channel)) {
       if (data.channels.length >= MAX_CHANNELS_PER_SOCKET) {
-        return { ok: false, error: 'TOO_MANY_CHANNELS', message: `a socket may be in at most ${MAX_CHANNELS_PER_SOCKET} channels` }
+        return refusal(new TooManyChannelsError(`a socket may be in at most ${MAX_CHANNELS_PER_SOCKET} channels`))
       }
       data.channels.push(channel)
       socket.join([roomForChannel(channel), roomForChannelUser(channel, data.userId)])
@@ -128,8 +128,6 @@ function answerWith(
     if (!validRequest.Check(request) || !isValidName(request.channel)) {
       return reply(refusal(new ValidationError('expected {channel} with 1 to 200 characters and no control characters')))
     }
-    handle(request.channel).then(reply, (error: { code?: string; message: string }) =>
-      reply({ ok: false, error: error.code ?? 'INTERNAL_ERROR', message: error.message }),
-    )
+    handle(request.channel).then(reply, (error: unknown) => reply(refusal(error)))
   })
 }

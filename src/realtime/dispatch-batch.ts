@@ -1,14 +1,12 @@
 // POST /api/socket/dispatch/batch: up to 100 dispatches in one call, sent in order, each answered
 // in its place: a bad item gets its own error and the others go out all the same.
 import { dispatchRequest, type DispatchServices } from './dispatch-request.js'
+import { isCatalogued, refusalOf } from './refusal.js'
 import type { DispatchBody, DispatchResult, ItemError } from './schemas/dispatch.js'
 
 /** Checks one item as the dispatch route checks its body: the item, or why it is not one. */
 export type ItemCheck = (item: unknown, index: number) => { body: DispatchBody } | { refused: ItemError }
 
-/** An error the API would answer with {error, message} (the catalogue's errors carry both). */
-const isClientError = (error: unknown): error is { code: string; message: string; statusCode: number } =>
-  error instanceof Error && typeof (error as { code?: unknown }).code === 'string' && typeof (error as { statusCode?: unknown }).statusCode === 'number'
 
 export async function dispatchBatch(services: DispatchServices, items: unknown[], check: ItemCheck): Promise<(DispatchResult | ItemError)[]> {
   const results: (DispatchResult | ItemError)[] = []
@@ -21,8 +19,9 @@ export async function dispatchBatch(services: DispatchServices, items: unknown[]
     try {
       results.push(await dispatchRequest(services, checked.body))
     } catch (error) {
-      if (!isClientError(error)) throw error
-      results.push({ error: error.code, message: error.message })
+      // Anything outside the catalogue is a fault of ours: the whole call answers 500, as a single dispatch would.
+      if (!isCatalogued(error)) throw error
+      results.push(refusalOf(error))
     }
   }
   return results

@@ -2,6 +2,7 @@
 // pair, so that every dispatch is a broadcast to a set of rooms (Socket.IO sends each socket one
 // copy, however many of the rooms it is in).
 import { ValidationError } from '../errors.js'
+import type { DispatchBody } from './schemas/dispatch.js'
 
 export const roomForChannel = (channel: string) => `channel:${channel}`
 
@@ -10,19 +11,11 @@ export const roomForUser = (userId: string) => `user:${userId}`
 /** JSON keeps the pair unambiguous whatever characters the two names contain. */
 export const roomForChannelUser = (channel: string, userId: string) => `channel-user:${JSON.stringify([channel, userId])}`
 
-/** One channel and/or one user: the seed's targets, also used by filters and `notify`. */
-export interface Target {
-  channel?: string
-  userId?: string
-}
+/** Channels and/or users, one or many (SPEC §9); the single forms are shorthands for lists of one. */
+export type Targets = Pick<DispatchBody, 'channel' | 'channels' | 'userId' | 'userIds' | 'exceptSocketId'>
 
-/** Many channels and/or many users (SPEC §9); the single forms are shorthands for lists of one. */
-export interface Targets extends Target {
-  channels?: string[]
-  userIds?: string[]
-  /** the socket left out (the sender, say) */
-  exceptSocketId?: string
-}
+/** One channel and/or one user: the seed's targets, also those of filters and `notify`. */
+export type Target = Pick<Targets, 'channel' | 'userId'>
 
 /** At most this many channels, and this many users, in one dispatch. */
 export const MAX_TARGETS = 100

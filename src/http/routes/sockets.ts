@@ -7,6 +7,7 @@ import { ValidationError } from '../../errors.js'
 import { dispatchBatch, type ItemCheck } from '../../realtime/dispatch-batch.js'
 import { dispatchRequest } from '../../realtime/dispatch-request.js'
 import { infoProblem } from '../../realtime/info.js'
+import { refusalOf } from '../../realtime/refusal.js'
 import {
   ChannelStatsSchema,
   ConnectionsQuery,
@@ -35,7 +36,7 @@ function itemCheck(): ItemCheck {
   return (item, index) => {
     if (validate(item)) return { body: item as DispatchBody }
     const [first] = validate.errors ?? []
-    return { refused: { error: 'VALIDATION_ERROR', message: `items/${index}${first?.instancePath ?? ''} ${first?.message ?? 'is not a dispatch'}` } }
+    return { refused: refusalOf(new ValidationError(`items/${index}${first?.instancePath ?? ''} ${first?.message ?? 'is not a dispatch'}`)) }
   }
 }
 

@@ -6,9 +6,18 @@ import { mkdirSync } from 'node:fs'
 import { join, resolve } from 'node:path'
 import Database from 'better-sqlite3'
 import { StoreStartError } from '../../postbacks/store.js'
-import type { InboxStore, StoredMessage } from '../../realtime/inbox/store.js'
+import type { AddResult, InboxStore, StoredMessage } from '../../realtime/inbox/store.js'
 import type { InboxMessage } from '../../realtime/schemas/inbox.js'
+import { batched, type Outcome } from '../batched.js'
 import type { DiskWatch } from './disk-watch.js'
+
+interface Add {
+  userIds: string[]
+  message: InboxMessage
+  expiresAt: number
+  maxPerUser: number
+  now: number
+}
 
 /** Append-only, as in database.ts: a released entry is never edited. */
 const MIGRATIONS: string[] = [
@@ -80,17 +89,32 @@ export function createSqliteInboxStore(dataDir: string, disk: DiskWatch): InboxS
     return count(userId) >= maxPerUser
   }
 
-  const add = db.transaction((userIds: string[], message: InboxMessage, expiresAt: number, maxPerUser: number, now: number) => {
+  const addOne = ({ userIds, message, expiresAt, maxPerUser, now }: Add): AddResult => {
     const full = userIds.find((userId) => isFull(userId, maxPerUser, now))
     if (full !== undefined) return { full }
     const body = JSON.stringify(message)
     const createdAt = Date.parse(message.timestamp)
     for (const userId of userIds) sql.insert.run(userId, message.messageId, body, createdAt, expiresAt)
     return {}
+  }
+  const addMany = db.transaction((adds: Add[]) => adds.map(addOne))
+  // The adds of one event-loop turn share one commit; if that fails (a full disk), each is tried alone.
+  const add = batched((adds: Add[]): Outcome<AddResult>[] => {
+    try {
+      return disk.write(() => addMany.immediate(adds)).map((value) => ({ value }))
+    } catch {
+      return adds.map((one) => {
+        try {
+          return { value: disk.write(() => addMany.immediate([one]))[0]! }
+        } catch (error) {
+          return { error }
+        }
+      })
+    }
   })
 
   return {
-    add: async (userIds, message, expiresAt, maxPerUser, now) => disk.write(() => add.immediate(userIds, message, expiresAt, maxPerUser, now)),
+    add: (userIds, message, expiresAt, maxPerUser, now) => add({ userIds, message, expiresAt, maxPerUser, now }),
 
     async pending(userId, afterSeq, limit, now): Promise<StoredMessage[]> {
       return sql.pending.all(userId, afterSeq, now, limit).map((row) => ({ seq: row.seq, message: JSON.parse(row.body) as InboxMessage }))
