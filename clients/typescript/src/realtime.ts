@@ -57,8 +57,14 @@ export class Realtime {
   /** Listens to a dispatched event; returns a function that stops listening. */
   onEvent<Data = unknown>(event: string, listener: EventListener<Data>): () => void {
     const untyped = this.socket as unknown as Socket
-    untyped.on(event, listener)
-    return () => untyped.off(event, listener)
+    // With connection-state recovery the service appends the event's offset (a string) after the
+    // message; the ack function, when one was asked for, is the only function among the rest.
+    const receive = (message: DispatchedMessage<Data>, ...rest: unknown[]) => {
+      const ack = rest.find((arg): arg is (answer?: unknown) => void => typeof arg === 'function')
+      listener(message, ack)
+    }
+    untyped.on(event, receive)
+    return () => untyped.off(event, receive)
   }
 
   /** Joins another channel, within the token's scope. */

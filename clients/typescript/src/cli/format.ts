@@ -20,6 +20,8 @@ export function postbackDetails(postback: PostbackDetail): string {
     ['next attempt', postback.nextAttemptAt ?? '-'],
     ['last status', postback.lastStatusCode === null ? '-' : String(postback.lastStatusCode)],
     ['last error', postback.lastError ?? '-'],
+    ['payload', JSON.stringify(postback.payload)],
+    ['headers', Object.entries(postback.headers).map(([name, value]) => `${name}: ${value}`).join('; ') || '-'],
   ]
   const lines = rows.map(([name, value]) => `${name.padEnd(13)}${value}`)
   lines.push(`attempts     ${postback.attempts.length === 0 ? 'none yet' : ''}`)
