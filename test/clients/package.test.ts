@@ -1,7 +1,7 @@
 // The published form: `npm pack` gives a tarball that installs on its own, imports with its types,
 // and whose `qsp` runs through npx against a real service.
 import { execFile } from 'node:child_process'
-import { rm, writeFile } from 'node:fs/promises'
+import { readFile, rm, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { promisify } from 'node:util'
@@ -14,6 +14,7 @@ const run = promisify(execFile)
 const WORKSPACE = fileURLToPath(new URL('../../clients/typescript/', import.meta.url))
 const TSC = fileURLToPath(new URL('../../node_modules/typescript/bin/tsc', import.meta.url))
 const TYPE_ROOTS = fileURLToPath(new URL('../../node_modules/@types', import.meta.url))
+const README = new URL('../../README.md', import.meta.url)
 const { own } = cleanupAfterEach()
 
 let consumer: string
@@ -63,7 +64,7 @@ describe('the packed client', () => {
     expect(JSON.parse(stats.stdout)).toMatchObject({ total: 1 })
   })
 
-  it('type-checks a TypeScript user against the generated types', async () => {
+  it('type-checks a TypeScript user, and the README’s example, against the generated types', async () => {
     await writeFile(
       join(consumer, 'use.ts'),
       `import { QspClient, QspError, type QueueRequest } from '@queue-socket-provider/client'
@@ -77,7 +78,10 @@ describe('the packed client', () => {
          return (await qsp.queue(request)).queueId + String(wrong) + error.error
        }`,
     )
+    // The README's example too, as a user would paste it.
+    const clients = (await readFile(README, 'utf8')).split('\n## Clients\n')[1]!
+    await writeFile(join(consumer, 'readme.ts'), `${/```ts\n([\s\S]*?)```/.exec(clients)![1]}\nexport {}\n`)
     const args = ['--noEmit', '--strict', '--module', 'nodenext', '--moduleResolution', 'nodenext', '--target', 'es2022']
-    await run(process.execPath, [TSC, ...args, '--typeRoots', TYPE_ROOTS, '--types', 'node', 'use.ts'], { cwd: consumer })
+    await run(process.execPath, [TSC, ...args, '--typeRoots', TYPE_ROOTS, '--types', 'node', 'use.ts', 'readme.ts'], { cwd: consumer })
   })
 })
