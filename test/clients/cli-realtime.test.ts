@@ -109,6 +109,22 @@ describe('qsp tail', () => {
     expect(await tail.stop('SIGTERM')).toMatchObject({ code: 0 })
   })
 
+  it('connects again and follows on after the service closes its connection', async () => {
+    const { app, env } = await service()
+    const tail = own(startQsp(['tail', '--channel', 'deliveries'], env))
+    await tail.waitForOutput(/^following deliveries on /, 'stderr')
+    const forced = await app.api('/api/socket/disconnect', { body: { channel: 'deliveries' } })
+    expect(forced.body).toMatchObject({ disconnectedCount: 1 })
+    await tail.waitForOutput(/disconnected \(io server disconnect\), reconnecting…\n/, 'stderr')
+    // Back once the channel has a socket again: the new connection subscribed anew.
+    await waitFor(async () => (await app.api('/api/socket/sockets/channel/deliveries/stats')).body.socketCount === 1, {
+      what: 'qsp tail to follow deliveries again',
+    })
+    await app.api('/api/socket/dispatch', { body: { channel: 'deliveries', event: 'postback.completed', data: { id: 'p-1', status: 'completed' } } })
+    await tail.waitForOutput(/postback\.completed {2}p-1 completed\n/)
+    expect(await tail.stop('SIGINT')).toMatchObject({ code: 0 })
+  })
+
   it('exits 1 with one line when the service refuses the token', async () => {
     const { app } = await service()
     expect(await qsp(['tail'], serviceEnv(app.url, 'wrong-token'))).toMatchObject({

@@ -127,6 +127,21 @@ describe('the client', () => {
     expect(await qsp.disconnect({ channel: 'team-7' })).toBe(0)
   })
 
+  it('sends every call through a fetch of the caller’s own when given one', async () => {
+    const { app } = await service()
+    const seen: string[] = []
+    const qsp = new QspClient({
+      url: `${app.url}/`,
+      token: TOKEN,
+      fetch: (request) => {
+        seen.push(`${request.method} ${new URL(request.url).pathname} ${request.headers.get('authorization')}`)
+        return fetch(request)
+      },
+    })
+    await qsp.stats()
+    expect(seen).toEqual([`GET /api/queue/stats Bearer ${TOKEN}`])
+  })
+
   it('gives the typed openapi-fetch client for every route', async () => {
     const { qsp } = await service()
     const { data, response } = await qsp.api.GET('/health')

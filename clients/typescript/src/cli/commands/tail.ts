@@ -8,6 +8,8 @@ import type { Service } from '../settings.js'
 
 export const OPS_CHANNEL = '$ops'
 
+const RECONNECT_DELAY_MS = 1000
+
 /** The service's own replies on every connection; not events of the followed channel. */
 const PROTOCOL_EVENTS = new Set(['connected', 'pong', 'message-received'])
 
@@ -25,6 +27,7 @@ export function tailCommand(program: Command, target: () => Service): void {
     .action(async (options: TailOptions) => {
       const { url, token } = target()
       const realtime = await connectRealtime({ url, token })
+      let reconnect: NodeJS.Timeout | undefined
       try {
         await follow(realtime, options.channel)
         console.error(`following ${options.channel} on ${url} (Ctrl-C to stop)`)
@@ -32,9 +35,15 @@ export function tailCommand(program: Command, target: () => Service): void {
           if (PROTOCOL_EVENTS.has(name)) return
           console.log(options.json ? JSON.stringify({ name, message }) : eventLine(name, message))
         })
-        realtime.socket.on('disconnect', (reason) => console.error(`disconnected (${reason}), reconnecting…`))
+        realtime.socket.on('disconnect', (reason) => {
+          console.error(`disconnected (${reason}), reconnecting…`)
+          // Socket.IO leaves reconnecting to us when the service closed the connection, as it
+          // does when it shuts down; a follower wants the next instance.
+          if (reason === 'io server disconnect') reconnect = setTimeout(() => realtime.socket.connect(), RECONNECT_DELAY_MS)
+        })
         await untilStopped(realtime, options.channel)
       } finally {
+        clearTimeout(reconnect)
         realtime.socket.off('disconnect')
         realtime.close()
       }
