@@ -130,6 +130,7 @@ describe('qsp', () => {
       [['retry', 'some-id', '--url-prefix', 'https://example.com/'], 'qsp: give either a postback id or filter options, not both'],
       [['dispatch', '--event', 'hello'], 'qsp: dispatch needs --channel, --user or both'],
       [['nonsense'], "qsp: unknown command 'nonsense'"],
+      [['--url', 'localhost:3000', 'stats'], 'qsp: the service URL must start with http:// or https:// (got "localhost:3000")'],
     ] as const
     for (const [args, message] of usage) {
       const result = await qsp([...args], env)
