@@ -13,6 +13,7 @@ export interface EndingOptions {
   /** the `$ops` channel: told of every end while anyone listens */
   operations?: { listening(): boolean; tell(postback: PostbackView): void }
   finished?: (status: PostbackStatus) => void
+  callbackQueued?: () => void
 }
 
 export function createEndings(options: EndingOptions) {
@@ -26,7 +27,9 @@ export function createEndings(options: EndingOptions) {
     if (target) options.notify?.(target, postback)
     operations?.tell(postback)
     const callbackUrl = status === 'completed' ? postback.callbackUrl : postback.failureCallbackUrl
-    if (callbackUrl) await options.enqueue(callbackOf(callbackUrl, status, postback))
+    if (!callbackUrl) return
+    await options.enqueue(callbackOf(callbackUrl, status, postback))
+    options.callbackQueued?.()
   }
 }
 

@@ -1,6 +1,7 @@
 // The postback domain's entry point: queue, inspect and operate postbacks, and run deliveries.
 import type { DestinationEvent } from '../destinations/types.js'
 import { ConflictError, IdempotencyKeyReusedError, NotFoundError } from '../errors.js'
+import type { Activity } from './activity.js'
 import { makeAttempt } from './attempt.js'
 import type { HttpClient } from './delivery/http-client.js'
 import type { Signing } from './delivery/signing.js'
@@ -33,6 +34,7 @@ export interface PostbackServiceOptions {
 /** Hooks for metrics and logs. */
 export interface PostbackObserver {
   enqueued(): void
+  callbackQueued?(): void
   attempted(durationMs: number, outcome: AttemptOutcome, delivery: DueDelivery): void
   finished(status: PostbackStatus): void
 }
@@ -79,6 +81,7 @@ export function createPostbackService(options: PostbackServiceOptions) {
     ...(options.notify ? { notify: options.notify } : {}),
     ...(options.operations ? { operations: options.operations } : {}),
     ...(options.observer ? { finished: options.observer.finished } : {}),
+    ...(options.observer?.callbackQueued ? { callbackQueued: options.observer.callbackQueued } : {}),
   })
 
   return {
@@ -145,6 +148,9 @@ export function createPostbackService(options: PostbackServiceOptions) {
 
     /** Destinations that are busy, held back or failing. */
     destinations: (): Promise<DestinationStats[]> => store.destinations(),
+
+    /** The last 15 minutes of delivery. */
+    activity: (): Promise<Activity> => store.activity(),
 
     /** Starts delivering. */
     start(): void {

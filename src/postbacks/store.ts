@@ -5,6 +5,7 @@
 // The contract is executable: test/stores/contract.ts runs against every driver.
 import type { StreakSignal } from '../destinations/health.js'
 import type { DestinationEvent } from '../destinations/types.js'
+import type { Activity } from './activity.js'
 import type { DestinationStats, LoadSignal } from './destination-window.js'
 import type { AttemptOutcome, DueDelivery, NewPostback, PostbackDetail, PostbackStatus, PostbackView } from './types.js'
 
@@ -104,6 +105,8 @@ export interface PostbackStore {
   counts(): Promise<QueueCounts>
   /** Destinations that are busy, held back or failing (cluster-wide when the store is shared). */
   destinations(): Promise<DestinationStats[]>
+  /** The last 15 minutes of delivery, for the dashboard's chart (cluster-wide when the store is shared). */
+  activity(): Promise<Activity>
   /** Starts handing due postbacks to the handler. */
   consume(handler: DeliveryHandler): void
   /** Is the backing store reachable? */

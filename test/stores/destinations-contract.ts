@@ -205,4 +205,22 @@ export function destinationsContract(kind: StoreKind): void {
     expect(listed.find((d) => d.destination === B)).toMatchObject({ pending: 0, settings: { ratePerSecond: 0.5 } })
     expect(await destinations.get('http://unknown.test:80')).toBeUndefined()
   })
+
+  it('keeps the last 15 minutes of delivery in 10-second buckets, with each destination’s failure rate', async () => {
+    const { postbacks, handler } = await fresh()
+    handler.answer = (d) => (d.destination === B ? 'failed' : 'completed')
+    for (let i = 0; i < 3; i++) await postbacks.add(postback({ postbackUrl: hook(A) }))
+    await postbacks.add(postback({ postbackUrl: hook(B), maxAttempts: 1 }))
+    await waitFor(() => handler.ended.length === 4, { what: 'four ended' })
+    const activity = await waitFor(async () => {
+      const found = await postbacks.activity()
+      return found.buckets.reduce((sum, b) => sum + b.delivered + b.failed, 0) === 4 && found
+    }, { what: 'the activity' })
+    expect(activity.bucketMs).toBe(10_000)
+    expect(activity.buckets).toHaveLength(90)
+    expect(activity.buckets.reduce((sum, b) => sum + b.attempts, 0)).toBe(4)
+    const rates = Object.fromEntries(activity.destinations.map((d) => [d.destination, d.failureRates.filter((r) => r !== null)]))
+    expect(rates[A]!.every((r) => r === 0)).toBe(true)
+    expect(rates[B]).toEqual([1])
+  })
 }

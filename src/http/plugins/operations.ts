@@ -54,6 +54,7 @@ async function operations(app: FastifyInstance, { config }: { config: Config }) 
     listening: () => listening,
     tell: (postback) => void dispatch(`postback.${postback.status}`, postback),
     destinationChanged(event) {
+      app.metrics.destinations.destinationEvent(event)
       const body = { event: event.event, timestamp: new Date(event.at).toISOString(), destination: event.destination, reason: event.reason }
       if (event.event === 'destination.quarantined') app.log.warn(body, event.event)
       else app.log.info(body, event.event)

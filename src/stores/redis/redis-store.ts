@@ -155,6 +155,8 @@ export async function createRedisStores(options: RedisStoreOptions): Promise<{ p
 
     destinations: () => available(() => destinations.busy()),
 
+    activity: () => available(() => reads.activity()),
+
     consume(handler: DeliveryHandler): void {
       if (loop) throw new Error('consume() was already called')
       loop = new DeliveryLoop({

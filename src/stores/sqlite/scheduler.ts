@@ -13,6 +13,7 @@
 import type { AttemptOutcome, DueDelivery, PostbackView } from '../../postbacks/types.js'
 import { waitAtMost } from '../drain.js'
 import type { AttemptReport, DeliveryHandler } from '../../postbacks/store.js'
+import type { ActivityRecorder } from '../../postbacks/activity.js'
 import type { DestinationBook } from './destination-book.js'
 
 export interface DueSource {
@@ -52,6 +53,7 @@ export class Scheduler {
   readonly #source: DueSource
   readonly #handler: DeliveryHandler
   readonly #book: DestinationBook
+  readonly #activity: ActivityRecorder
   readonly #dueAt: Map<string, number>
   /** picked and waiting for a slot, per destination */
   readonly #ready = new Map<string, DueDelivery[]>()
@@ -67,10 +69,11 @@ export class Scheduler {
   #timerAt = Number.POSITIVE_INFINITY
   #closed = false
 
-  constructor(source: DueSource, handler: DeliveryHandler, book: DestinationBook) {
+  constructor(source: DueSource, handler: DeliveryHandler, book: DestinationBook, activity: ActivityRecorder) {
     this.#source = source
     this.#handler = handler
     this.#book = book
+    this.#activity = activity
     this.#dueAt = source.nextDueByDestination()
     this.#requestFlush(true)
   }
@@ -182,6 +185,9 @@ export class Scheduler {
     }
     finished.forEach(({ delivery, outcome }, i) => {
       this.#picked.delete(delivery.id)
+      if (recorded[i]) {
+        this.#activity.attempt(delivery.destination, outcome.kind !== 'completed', outcome.kind === 'retry' ? undefined : outcome.kind, now)
+      }
       if (outcome.kind === 'retry') return this.notifyDue(delivery.destination, outcome.retryAt)
       // The next postback of its ordering key is first in line now.
       if (delivery.orderingKey !== undefined) this.notifyDue(delivery.destination, now)

@@ -1,6 +1,7 @@
 // The embedded store's postbacks: one SQLite file in DATA_DIR; every write is committed before it
 // resolves. Delivery runs in the Scheduler; destinations' state lives in the DestinationBook.
 import type Database from 'better-sqlite3'
+import { ActivityRecorder } from '../../postbacks/activity.js'
 import type { AddResult, ChangeResult, DeliveryHandler, ListPage, ListQuery, PostbackStore, QueueCounts } from '../../postbacks/store.js'
 import { InvalidCursorError } from '../../postbacks/store.js'
 import { STATUSES, type NewPostback, type PostbackDetail, type PostbackStatus, type PostbackView } from '../../postbacks/types.js'
@@ -42,6 +43,7 @@ export function createSqliteStore({ db, book, destinations, disk }: SqliteContex
   const transaction = <T>(work: () => T): T => disk.write(() => inTransaction(work) as T)
   let scheduler: Scheduler | undefined
   let handler: DeliveryHandler | undefined
+  const activity = new ActivityRecorder()
   const pickedJson = () => JSON.stringify(scheduler?.processing ?? [])
   const due = (row: DueRow) => toDue(row, book.entry(row.destination).settings.timeoutMs)
 
@@ -77,9 +79,14 @@ export function createSqliteStore({ db, book, destinations, disk }: SqliteContex
     for (const destination of book.quarantinedSince(now - options.giveUpAfterMs)) {
       const error = `DESTINATION_QUARANTINED: ${destination} was quarantined for longer than DESTINATION_GIVE_UP_AFTER_MS`
       const ended = transaction(() => sql.giveUp.all({ destination, now, error, picked: pickedJson() }) as DueRow[])
-      for (const row of ended) scheduler.handOverEnd(due(row), 'failed')
+      for (const row of ended) {
+        activity.ended('failed', now)
+        scheduler.handOverEnd(due(row), 'failed')
+      }
     }
     transaction(() => source.saveDestinations())
+    const counts = sql.countByStatus.all() as { status: PostbackStatus; n: number }[]
+    activity.depth(counts.find((c) => c.status === 'pending')?.n ?? 0, now)
   }
 
   /** Ends whose callbacks were not queued before the process stopped are handed over again. */
@@ -159,10 +166,12 @@ export function createSqliteStore({ db, book, destinations, disk }: SqliteContex
 
     destinations: async () => book.snapshot(),
 
+    activity: async () => activity.activity(),
+
     consume(deliveryHandler: DeliveryHandler): void {
       if (scheduler) throw new Error('consume() was already called')
       handler = deliveryHandler
-      scheduler = new Scheduler(source, deliveryHandler, book)
+      scheduler = new Scheduler(source, deliveryHandler, book, activity)
       handOverUnhandledEnds()
       const health = setInterval(() => {
         try {
