@@ -10,11 +10,11 @@ import type { DestinationBook } from './destination-book.js'
 import type { destinationRows } from './destination-rows.js'
 import type { DiskWatch } from './disk-watch.js'
 import { VIEW_COLUMNS, newRow, toDetail, toDue, toView, type DetailRow, type DueRow, type ViewRow } from './rows.js'
-import { Scheduler, type DueSource } from './scheduler.js'
+import type { DueSource } from './due-source.js'
+import { Scheduler } from './scheduler.js'
 import { filterClause, prepareStatements, requeueMatching, settleParams, whereSql, type Statements } from './statements.js'
 
 export interface SqliteStoreOptions {
-  dataDir: string
   retentionMs: number
   /** DESTINATION_GIVE_UP_AFTER_MS: a destination quarantined this long has its pending postbacks failed */
   giveUpAfterMs: number
