@@ -3,8 +3,9 @@ import { defineConfig } from 'vitest/config'
 export default defineConfig({
   test: {
     include: ['test/**/*.test.ts'],
-    testTimeout: 30_000,
-    hookTimeout: 30_000,
+    // Generous, for a loaded 2-core machine: tests wait for conditions, never for the clock.
+    testTimeout: 60_000,
+    hookTimeout: 60_000,
     pool: 'forks',
     // Every test starts real servers on random ports with its own data directory.
     fileParallelism: true,

@@ -12,9 +12,10 @@ const oneOf = <const T extends string[]>(values: readonly [...T], value: T[numbe
 export const ConfigSchema = Type.Object({
   API_TOKEN: Type.String({ minLength: 1 }),
   PORT: int(0, 3000, 65535),
-  HOST: Type.String({ minLength: 1, default: '0.0.0.0' }),
+  HOST: Type.String({ pattern: '^[A-Za-z0-9.:%_-]+$', default: '0.0.0.0', description: 'an IP address or a hostname' }),
   NODE_ENV: oneOf(['development', 'production', 'test'], 'development'),
-  ALLOWED_ORIGINS: Type.String({ minLength: 1, default: 'http://localhost:3000' }),
+  /** Defaults to http://localhost:<PORT> (set by loadConfig). */
+  ALLOWED_ORIGINS: Type.String({ minLength: 1 }),
   SOCKET_PATH: Type.String({ pattern: '^/[^?#\\s]*$', default: '/socket.io' }),
   SOCKET_TOKEN_SECRET: Type.Optional(Type.String({ minLength: 32 })),
   SOCKET_RELAY: Type.Boolean({ default: true }),
@@ -39,7 +40,14 @@ export const ConfigSchema = Type.Object({
   POSTBACK_RETENTION_MS: int(0, 3_600_000),
   POSTBACK_LOCK_MS: int(1000, 30_000),
   POSTBACK_ALLOW_PRIVATE_NETWORKS: Type.Boolean({ default: false }),
-  POSTBACK_SIGNING_SECRET: Type.Optional(Type.String({ pattern: '^whsec_[A-Za-z0-9+/=]+$' })),
+  // One secret, or two separated by a space (new first) while receivers move to the new one.
+  POSTBACK_SIGNING_SECRET: Type.Optional(Type.String({ pattern: '^whsec_[A-Za-z0-9+/=]+( whsec_[A-Za-z0-9+/=]+)?$' })),
+  SIGNING_ROTATION_GRACE_MS: int(0, 86_400_000),
+  DESTINATION_QUARANTINE_AFTER_MS: int(0, 60_000),
+  DESTINATION_GIVE_UP_AFTER_MS: int(1000, 7 * 86_400_000),
+  DESTINATION_PROBE_MS: int(100, 30_000),
+  DESTINATION_PROBE_MAX_MS: int(100, 600_000),
+  OPS_WEBHOOK_URL: Type.Optional(Type.String({ pattern: '^https?://' })),
   BODY_LIMIT_BYTES: int(1, 1_048_576),
   SHUTDOWN_TIMEOUT_MS: int(0, 10_000),
 })
@@ -64,7 +72,8 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
       'API_TOKEN is required: set it in the environment or in .env (make one with: openssl rand -hex 32)',
     )
   }
-  const value = Value.Default(ConfigSchema, Value.Convert(ConfigSchema, known))
+  const value = Value.Default(ConfigSchema, Value.Convert(ConfigSchema, known)) as Record<string, unknown>
+  value.ALLOWED_ORIGINS ??= `http://localhost:${String(value.PORT)}`
   const [first] = Value.Errors(ConfigSchema, value)
   if (first !== undefined) {
     const key = first.instancePath.split('/')[1] ?? first.instancePath
@@ -72,12 +81,44 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     const shown = SECRET_KEYS.has(key) ? '' : `=${String(known[key])}`
     throw new ConfigError(`Invalid ${key}${shown}: expected ${schema ? describeAllowed(schema) : first.message}`)
   }
-  return Object.freeze(value as Static<typeof ConfigSchema>)
+  const config = value as Static<typeof ConfigSchema>
+  checkOrigins(config.ALLOWED_ORIGINS)
+  return Object.freeze(config)
 }
+
+/**
+ * Every ALLOWED_ORIGINS entry must be an origin exactly as browsers send it (scheme, host and a
+ * port unless it is the scheme's default): anything else would silently never match.
+ */
+function checkOrigins(value: string): void {
+  const list = splitOrigins(value)
+  if (list.includes('*')) {
+    if (list.length > 1) throw new ConfigError('Invalid ALLOWED_ORIGINS: * allows every origin and must stand alone')
+    return
+  }
+  for (const entry of list) {
+    let origin: string | undefined
+    try {
+      origin = new URL(entry).origin
+    } catch {
+      origin = undefined
+    }
+    if (origin === entry) continue
+    const hint = origin === undefined || origin === 'null' ? 'scheme://host[:port], such as https://app.example.com' : origin
+    throw new ConfigError(`Invalid ALLOWED_ORIGINS entry "${entry}": not an origin; write it as ${hint}`)
+  }
+}
+
+const splitOrigins = (value: string) =>
+  value
+    .split(',')
+    .map((o) => o.trim())
+    .filter(Boolean)
 
 /** A short human description of what a config schema accepts, for error lines and docs. */
 export function describeAllowed(schema: TSchema): string {
   const s = schema as Record<string, unknown>
+  if (typeof s.description === 'string') return s.description
   if (Array.isArray(s.enum)) return `one of ${s.enum.join(', ')}`
   if (s.type === 'boolean') return 'true or false'
   if (s.type === 'integer') {
@@ -91,6 +132,6 @@ export function describeAllowed(schema: TSchema): string {
 
 /** ALLOWED_ORIGINS as CORS wants it: `true` for an explicit `*`, else the list. */
 export function allowedOrigins(config: Config): true | string[] {
-  const list = config.ALLOWED_ORIGINS.split(',').map((o) => o.trim()).filter(Boolean)
+  const list = splitOrigins(config.ALLOWED_ORIGINS)
   return list.includes('*') ? true : list
 }

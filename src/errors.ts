@@ -3,6 +3,7 @@
 import createError from '@fastify/error'
 
 export const ValidationError = createError('VALIDATION_ERROR', '%s', 400)
+export const BadRequestError = createError('BAD_REQUEST', '%s', 400)
 export const UnauthorizedError = createError('UNAUTHORIZED', '%s', 401)
 export const NotFoundError = createError('NOT_FOUND', '%s', 404)
 export const ConflictError = createError('CONFLICT', '%s', 409)

@@ -20,10 +20,16 @@ export function loggerOptions(config: Config): NonNullable<FastifyServerOptions[
   }
 }
 
+/** Query parameters that may carry a token (Socket.IO clients and some proxies put it there). */
+const SECRET_QUERY = /([?&](?:token|access_token|api_token|apiToken|auth)=)[^&#]*/gi
+
+/** The URL with the value of every token-like query parameter replaced. */
+export const redactUrl = (url: string) => url.replace(SECRET_QUERY, '$1[redacted]')
+
 /** A line per request is too much for a hot path: requests are logged at debug level only. */
 export class DebugRequestLog extends LogController {
   override incomingRequest(request: FastifyRequest): void {
-    request.log.debug({ method: request.method, url: request.url }, 'incoming request')
+    request.log.debug({ method: request.method, url: redactUrl(request.url) }, 'incoming request')
   }
 
   override requestCompleted(error: Error | null | undefined, _request: FastifyRequest, reply: FastifyReply): void {

@@ -15,11 +15,13 @@ function el(tag, props = {}, ...children) {
   return node
 }
 
-const ago = (iso) => {
-  const seconds = Math.max(0, Math.round((Date.now() - Date.parse(iso)) / 1000))
-  if (seconds < 60) return `${seconds}s ago`
-  if (seconds < 3600) return `${Math.floor(seconds / 60)}m ago`
-  return new Date(iso).toLocaleString()
+/** "5s ago" for a past time, "in 5s" for a future one (a retry not yet due), a date beyond an hour. */
+const relative = (iso) => {
+  const seconds = Math.round((Date.parse(iso) - Date.now()) / 1000)
+  const distance = Math.abs(seconds)
+  if (distance >= 3600) return new Date(iso).toLocaleString()
+  const amount = distance < 60 ? `${distance}s` : `${Math.floor(distance / 60)}m`
+  return seconds > 0 ? `in ${amount}` : `${amount} ago`
 }
 
 async function api(path, init = {}) {
@@ -112,7 +114,8 @@ function renderPostbacks(postbacks) {
       el('td', { className: 'url', textContent: p.postbackUrl, title: p.postbackUrl }),
       el('td', { textContent: p.method }),
       el('td', { textContent: String(p.retries) }),
-      el('td', { textContent: ago(p.createdAt), title: p.createdAt }),
+      el('td', { textContent: relative(p.createdAt), title: p.createdAt }),
+      el('td', { className: 'last-error', textContent: p.lastError ?? '', title: p.lastError ?? '' }),
       actions)
     row.dataset.id = p.id
     row.addEventListener('click', (event) => {
@@ -122,17 +125,18 @@ function renderPostbacks(postbacks) {
       renderPostbacks(postbacks)
     })
     rows.push(row)
-    if (expanded.has(p.id)) rows.push(el('tr', { className: 'attempts' }, el('td', { colSpan: 6 }, attemptList(p))))
+    if (expanded.has(p.id)) rows.push(el('tr', { className: 'attempts' }, el('td', { colSpan: 7 }, attemptList(p))))
   }
   $('#postbacks').tBodies[0].replaceChildren(...rows)
 }
 
 function attemptList(p) {
-  const header = el('p', { className: 'muted', textContent: `${p.id}${p.nextAttemptAt ? ` · next attempt ${ago(p.nextAttemptAt)}` : ''}` })
+  const header = el('p', { className: 'muted', textContent: `${p.id}${p.nextAttemptAt ? ` · next attempt ${relative(p.nextAttemptAt)}` : ''}` })
   if (p.attempts.length === 0) return el('div', {}, header, el('p', { className: 'muted', textContent: 'No attempt yet.' }))
   const items = p.attempts.map((a, i) => {
-    const outcome = a.statusCode !== undefined ? `HTTP ${a.statusCode}` : ''
-    const line = el('li', { textContent: `#${i + 1} · ${new Date(a.at).toLocaleTimeString()} · ${a.durationMs} ms · ${[outcome, a.error].filter(Boolean).join(' · ')}` })
+    // A failed attempt's error already names its status ("HTTP 500 Internal Server Error").
+    const outcome = a.error ?? `HTTP ${a.statusCode}`
+    const line = el('li', { textContent: `#${i + 1} · ${new Date(a.at).toLocaleTimeString()} · ${a.durationMs} ms · ${outcome}` })
     if (a.responseBody) line.append(el('pre', { textContent: a.responseBody }))
     return line
   })
@@ -166,7 +170,7 @@ function renderConnections({ totalConnections, connections }) {
     el('div', { className: 'channel' },
       el('strong', { textContent: channel }),
       el('span', { className: 'muted', textContent: ` · ${sockets.length} socket${sockets.length === 1 ? '' : 's'}` }),
-      el('ul', {}, ...sockets.map((s) => el('li', { textContent: s.userId, title: `${s.socketId} · connected ${ago(s.connectedAt)}` })))),
+      el('ul', {}, ...sockets.map((s) => el('li', { textContent: s.userId, title: `${s.socketId} · connected ${relative(s.connectedAt)}` })))),
   )
   $('#channels').replaceChildren(...(groups.length ? groups : [el('p', { className: 'muted', textContent: 'Nobody is connected.' })]))
 }

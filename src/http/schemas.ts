@@ -16,7 +16,10 @@ export const errorSchema = (description: string) =>
 
 /** The error answers every authenticated route can give. */
 export const apiErrors = {
-  400: errorSchema('Invalid input; the message names the field'),
+  400: errorSchema(
+    'Invalid input; the message names the field. Also: malformed JSON (INVALID_JSON), JSON nested deeper than 64 ' +
+      'levels, a __proto__ or constructor.prototype key',
+  ),
   401: errorSchema('Missing or wrong API token'),
   503: errorSchema('The store cannot be reached (STORE_UNAVAILABLE) or the service is shutting down'),
 }

@@ -3,6 +3,7 @@
 import { randomUUID } from 'node:crypto'
 import { ValidationError } from '../errors.js'
 import { literalBlockReason } from './delivery/ssrf-guard.js'
+import { destinationOf } from '../destinations/canonical.js'
 import { fingerprintOf } from './fingerprint.js'
 import type { EnqueueBody } from './schemas.js'
 import type { NewPostback } from './types.js'
@@ -35,8 +36,11 @@ export function newPostback(
     body: JSON.stringify(input.payload),
     maxAttempts: bounded('maxAttempts', input.maxAttempts, rules.maxAttempts, rules.maxAttemptsLimit, 'POSTBACK_MAX_ATTEMPTS_LIMIT'),
     timeoutMs: bounded('timeoutMs', input.timeoutMs, rules.timeoutMs, rules.timeoutLimitMs, 'POSTBACK_TIMEOUT_LIMIT_MS'),
+    timeoutGiven: input.timeoutMs !== undefined,
     createdAt: now,
     runAt: firstAttemptAt(input, now),
+    ...callbacks(input, rules.blockPrivateNetworks),
+    ...(input.orderingKey === undefined ? {} : { orderingKey: input.orderingKey }),
     ...(idempotencyKey === undefined
       ? {}
       : { idempotencyKey, fingerprint: fingerprintOf({ url: input.postbackUrl, method, headers, payload: input.payload }) }),
@@ -54,28 +58,34 @@ export function newPostbackId(now: number): string {
   return `${now}-${random}`
 }
 
-export function parsePostbackUrl(value: string, blockPrivateNetworks: boolean): URL {
+export function parsePostbackUrl(value: string, blockPrivateNetworks: boolean, field = 'postbackUrl'): URL {
   let url: URL
   try {
     url = new URL(value)
   } catch {
-    throw new ValidationError('postbackUrl must be an absolute http or https URL')
+    throw new ValidationError(`${field} must be an absolute http or https URL`)
   }
   if (url.protocol !== 'http:' && url.protocol !== 'https:') {
-    throw new ValidationError('postbackUrl must use http or https')
+    throw new ValidationError(`${field} must use http or https`)
   }
   if (url.username || url.password) {
-    throw new ValidationError('postbackUrl must not contain credentials; send them in headers instead')
+    throw new ValidationError(`${field} must not contain credentials; send them in headers instead`)
   }
   const blocked = blockPrivateNetworks ? literalBlockReason(url) : undefined
-  if (blocked !== undefined) throw new ValidationError(`postbackUrl is not allowed: ${blocked}`)
+  if (blocked !== undefined) throw new ValidationError(`${field} is not allowed: ${blocked}`)
   return url
 }
 
-/** scheme://host:port — the unit receivers are told apart by. */
-export function destinationOf(url: URL): string {
-  const port = url.port || (url.protocol === 'https:' ? '443' : '80')
-  return `${url.protocol}//${url.hostname}:${port}`
+/** The callback URLs, checked by the same rules as postbackUrl (they are postbacks too). */
+function callbacks(input: EnqueueBody, blockPrivateNetworks: boolean): Pick<NewPostback, 'callbackUrl' | 'failureCallbackUrl'> {
+  const found: Pick<NewPostback, 'callbackUrl' | 'failureCallbackUrl'> = {}
+  for (const field of ['callbackUrl', 'failureCallbackUrl'] as const) {
+    const value = input[field]
+    if (value === undefined) continue
+    parsePostbackUrl(value, blockPrivateNetworks, field)
+    found[field] = value
+  }
+  return found
 }
 
 function pickIdempotencyKey(header: string | undefined, field: string | undefined): string | undefined {

@@ -1,4 +1,5 @@
 // When to try a postback again: pure functions of the attempt's result, tested on their own.
+import { STATUS_CODES } from 'node:http'
 import type { AttemptResult } from './delivery/http-client.js'
 import type { AttemptOutcome } from './types.js'
 
@@ -27,6 +28,20 @@ export function isRetryable(result: AttemptResult): boolean {
   return !result.permanent && result.statusCode !== 410
 }
 
+/**
+ * Why an attempt failed, in words: the client's error, or what the status means
+ * ("HTTP 410 Gone: the receiver says the endpoint is gone").
+ */
+export function failureReason(result: AttemptResult): string {
+  if (result.error !== undefined || result.statusCode === undefined) return result.error ?? 'No answer'
+  const code = result.statusCode
+  const status = `HTTP ${code} ${STATUS_CODES[code] ?? ''}`.trimEnd()
+  if (code === 410) return `${status}: the receiver says the endpoint is gone`
+  if (code >= 300 && code < 400) return `${status}: redirects are not followed`
+  if (result.retryAfterMs !== undefined) return `${status}: retry after ${Math.round(result.retryAfterMs / 1000)} s`
+  return status
+}
+
 export interface RetryPolicy {
   backoffMs: number
   random?: () => number
@@ -43,7 +58,7 @@ export function decideOutcome(
     at: new Date(result.startedAt).toISOString(),
     durationMs: result.durationMs,
     ...(result.statusCode === undefined ? {} : { statusCode: result.statusCode }),
-    ...(result.error === undefined ? {} : { error: result.error }),
+    ...(isSuccess(result) ? {} : { error: failureReason(result) }),
     ...(result.responseBody === undefined ? {} : { responseBody: result.responseBody }),
   }
   if (isSuccess(result)) return { kind: 'completed', attempt }

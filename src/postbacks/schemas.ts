@@ -47,6 +47,19 @@ export const EnqueueBodySchema = Type.Object(
       Type.Integer({ minimum: 1, description: 'per-attempt timeout for this postback (at most POSTBACK_TIMEOUT_LIMIT_MS)' }),
     ),
     notify: Type.Optional(NotifySchema),
+    callbackUrl: Type.Optional(
+      Type.String({ minLength: 1, maxLength: 4096, description: 'when it completes, postback.completed is POSTed here' }),
+    ),
+    failureCallbackUrl: Type.Optional(
+      Type.String({ minLength: 1, maxLength: 4096, description: 'when it fails, postback.failed is POSTed here' }),
+    ),
+    orderingKey: Type.Optional(
+      Type.String({
+        minLength: 1,
+        maxLength: 200,
+        description: 'postbacks to the same destination with the same key are attempted one at a time, in order',
+      }),
+    ),
   },
   {
     title: 'EnqueuePostback',

@@ -1,11 +1,13 @@
 // The postback domain's entry point: queue, inspect and operate postbacks, and run deliveries.
+import type { DestinationEvent } from '../destinations/types.js'
 import { ConflictError, IdempotencyKeyReusedError, NotFoundError } from '../errors.js'
-import type { AttemptResult, HttpClient } from './delivery/http-client.js'
-import { buildRequest } from './delivery/request.js'
-import type { Signer } from './delivery/signing.js'
-import { loadSignalOf, type DestinationStats } from './destination-window.js'
+import type { Activity } from './activity.js'
+import { makeAttempt } from './attempt.js'
+import type { HttpClient } from './delivery/http-client.js'
+import type { Signing } from './delivery/signing.js'
+import type { DestinationStats } from './destination-window.js'
+import { createEndings, type EndingOptions } from './endings.js'
 import { newPostback, type PostbackRules } from './new-postback.js'
-import { decideOutcome } from './retry-policy.js'
 import type { EnqueueBody, ListQueryInput, RetryFilter } from './schemas.js'
 import type { AttemptReport, ChangeResult, ListFilter, ListPage, PostbackStore, StoreProblem } from './store.js'
 import type { AttemptOutcome, DueDelivery, Notify, PostbackDetail, PostbackStatus, PostbackView } from './types.js'
@@ -18,17 +20,22 @@ export interface PostbackServiceOptions {
   backoffMs: number
   /** deliveries in flight at once on this instance */
   concurrency: number
-  sign?: Signer
+  signing: Signing
   /** A postback that asked to be announced reached completed or failed. */
   notify?: (target: Notify, postback: PostbackView) => void
+  /** the `$ops` channel */
+  operations?: EndingOptions['operations']
+  /** a destination became quarantined or recovered */
+  onDestinationEvent?: (event: DestinationEvent) => void
   observer?: PostbackObserver
   onError?: (error: unknown) => void
 }
 
-/** Hooks for metrics. */
+/** Hooks for metrics and logs. */
 export interface PostbackObserver {
   enqueued(): void
-  attempted(durationMs: number, outcome: AttemptOutcome['kind']): void
+  callbackQueued?(): void
+  attempted(durationMs: number, outcome: AttemptOutcome, delivery: DueDelivery): void
   finished(status: PostbackStatus): void
 }
 
@@ -49,18 +56,33 @@ export function createPostbackService(options: PostbackServiceOptions) {
 
   async function deliver(delivery: DueDelivery, shutdown: AbortSignal): Promise<AttemptReport> {
     inFlight++
-    let result: AttemptResult
     try {
-      const request = buildRequest(delivery, options.userAgent, options.sign)
-      result = await options.http.send(request, delivery, shutdown)
-    } catch (error) {
-      result = { startedAt: Date.now(), durationMs: 0, error: error instanceof Error ? error.message : String(error) }
+      const report = await makeAttempt(delivery, shutdown, options)
+      options.observer?.attempted(report.outcome.attempt.durationMs, report.outcome, delivery)
+      return report
+    } finally {
+      inFlight--
     }
-    inFlight--
-    const outcome = decideOutcome(result, delivery.attemptsMade + 1, delivery.maxAttempts, { backoffMs: options.backoffMs })
-    options.observer?.attempted(result.durationMs, outcome.kind)
-    return { outcome, load: loadSignalOf(result) }
   }
+
+  async function enqueue(input: EnqueueBody, idempotencyHeader?: string): Promise<{ id: string; created: boolean }> {
+    const added = await store.add(newPostback(input, idempotencyHeader, options.rules, Date.now()))
+    if (added.created) options.observer?.enqueued()
+    else if (!added.sameRequest) {
+      throw new IdempotencyKeyReusedError(
+        `Idempotency-Key was used for postback ${added.id} with a different postbackUrl, method, headers or payload`,
+      )
+    }
+    return { id: added.id, created: added.created }
+  }
+
+  const ended = createEndings({
+    enqueue,
+    ...(options.notify ? { notify: options.notify } : {}),
+    ...(options.operations ? { operations: options.operations } : {}),
+    ...(options.observer ? { finished: options.observer.finished } : {}),
+    ...(options.observer?.callbackQueued ? { callbackQueued: options.observer.callbackQueued } : {}),
+  })
 
   return {
     storeKind: store.kind,
@@ -81,16 +103,7 @@ export function createPostbackService(options: PostbackServiceOptions) {
      * Stores a postback; resolves once it is durable. `created` is false for an idempotent repeat,
      * which must ask for the same thing as the first request.
      */
-    async enqueue(input: EnqueueBody, idempotencyHeader?: string): Promise<{ id: string; created: boolean }> {
-      const added = await store.add(newPostback(input, idempotencyHeader, options.rules, Date.now()))
-      if (added.created) options.observer?.enqueued()
-      else if (!added.sameRequest) {
-        throw new IdempotencyKeyReusedError(
-          `Idempotency-Key was used for postback ${added.id} with a different postbackUrl, method, headers or payload`,
-        )
-      }
-      return { id: added.id, created: added.created }
-    },
+    enqueue,
 
     async get(id: string): Promise<PostbackDetail> {
       const postback = await store.get(id)
@@ -136,21 +149,20 @@ export function createPostbackService(options: PostbackServiceOptions) {
     /** Destinations that are busy, held back or failing. */
     destinations: (): Promise<DestinationStats[]> => store.destinations(),
 
+    /** The last 15 minutes of delivery. */
+    activity: (): Promise<Activity> => store.activity(),
+
     /** Starts delivering. */
     start(): void {
       store.consume({
         concurrency: options.concurrency,
         deliver,
-        onEnded: ({ delivery, status, view }) => {
-          options.observer?.finished(status)
-          const target = delivery.notify
-          if (target && options.notify) {
-            view().then(
-              (postback) => postback && options.notify?.(target, postback),
-              (error: unknown) => options.onError?.(error),
-            )
-          }
-        },
+        onEnded: (end) =>
+          ended(end).catch((error: unknown) => {
+            options.onError?.(error)
+            throw error
+          }),
+        ...(options.onDestinationEvent ? { onDestinationEvent: options.onDestinationEvent } : {}),
         reportError: (error) => options.onError?.(error),
       })
     },

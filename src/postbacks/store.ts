@@ -3,6 +3,9 @@
 // `concurrency` at a time on this instance and at most each destination's fair-delivery limit
 // at a time (cluster-wide when the store is shared), and records what each attempt decided.
 // The contract is executable: test/stores/contract.ts runs against every driver.
+import type { StreakSignal } from '../destinations/health.js'
+import type { DestinationEvent } from '../destinations/types.js'
+import type { Activity } from './activity.js'
 import type { DestinationStats, LoadSignal } from './destination-window.js'
 import type { AttemptOutcome, DueDelivery, NewPostback, PostbackDetail, PostbackStatus, PostbackView } from './types.js'
 
@@ -50,10 +53,13 @@ export interface EndedPostback {
   view(): Promise<PostbackView | undefined>
 }
 
-/** What one attempt decided, and what it says about the destination's load. */
+/** What one attempt decided, and what it says about the destination's load and health. */
 export interface AttemptReport {
   outcome: AttemptOutcome
   load: LoadSignal
+  streak: StreakSignal
+  /** a Retry-After on a 429 or 503 holds the whole destination until then (epoch ms) */
+  holdUntil?: number
 }
 
 /** The domain's side of delivery: what the store calls for each due postback. */
@@ -62,8 +68,14 @@ export interface DeliveryHandler {
   concurrency: number
   /** Makes one attempt. The signal aborts when the store closes; the attempt is then not recorded. */
   deliver(delivery: DueDelivery, shutdown: AbortSignal): Promise<AttemptReport>
-  /** Called once per postback that reaches completed or failed. */
-  onEnded(ended: EndedPostback): void
+  /**
+   * Called once per postback that reaches completed or failed. When it has a callback URL, the
+   * store keeps the end until the returned promise resolves, and hands it over again after a
+   * crash (so the handler must tolerate a repeat).
+   */
+  onEnded(ended: EndedPostback): Promise<void> | void
+  /** A destination became quarantined or recovered (reported by the instance that saw it). */
+  onDestinationEvent?(event: DestinationEvent): void
   /** An unexpected error in the delivery loop; the postbacks concerned are retried later. */
   reportError(error: unknown): void
 }
@@ -93,6 +105,8 @@ export interface PostbackStore {
   counts(): Promise<QueueCounts>
   /** Destinations that are busy, held back or failing (cluster-wide when the store is shared). */
   destinations(): Promise<DestinationStats[]>
+  /** The last 15 minutes of delivery, for the dashboard's chart (cluster-wide when the store is shared). */
+  activity(): Promise<Activity>
   /** Starts handing due postbacks to the handler. */
   consume(handler: DeliveryHandler): void
   /** Is the backing store reachable? */

@@ -14,6 +14,9 @@ export const AttemptSchema = Type.Object({
   statusCode: Type.Optional(Type.Integer({ description: 'the receiver’s HTTP status, when it answered' })),
   error: Type.Optional(Type.String({ description: 'why the attempt failed' })),
   responseBody: Type.Optional(Type.String({ description: 'the first 1 KiB of the receiver’s answer' })),
+  probe: Type.Optional(
+    Type.Literal(true, { description: 'made to probe a quarantined destination; not counted against maxAttempts' }),
+  ),
 })
 export type Attempt = Static<typeof AttemptSchema>
 
@@ -30,6 +33,9 @@ export const PostbackViewSchema = Type.Object(
     lastError: Type.Union([Type.String(), Type.Null()]),
     lastStatusCode: Type.Union([Type.Integer(), Type.Null()]),
     attempts: Type.Array(AttemptSchema),
+    orderingKey: Type.Union([Type.String(), Type.Null()], { description: 'attempted in order with others of this key' }),
+    callbackUrl: Type.Union([Type.String(), Type.Null()], { description: 'told when it completes' }),
+    failureCallbackUrl: Type.Union([Type.String(), Type.Null()], { description: 'told when it fails' }),
   },
   {
     title: 'Postback',
@@ -50,6 +56,9 @@ export const PostbackViewSchema = Type.Object(
           { at: '2024-01-15T10:30:00.004Z', durationMs: 250, statusCode: 503, responseBody: 'busy' },
           { at: '2024-01-15T10:30:01.230Z', durationMs: 20, statusCode: 200, responseBody: 'ok' },
         ],
+        orderingKey: null,
+        callbackUrl: null,
+        failureCallbackUrl: null,
       },
     ],
   },
@@ -84,20 +93,45 @@ export interface NewPostback {
   /** the payload, encoded once as JSON */
   body: string
   maxAttempts: number
+  /** per-attempt timeout: the caller's, or POSTBACK_TIMEOUT_MS */
   timeoutMs: number
+  /** false when timeoutMs is the server's default, which a destination's own timeout replaces */
+  timeoutGiven: boolean
   createdAt: number
   runAt: number
   idempotencyKey?: string
   /** with an idempotency key: a digest of what was asked (URL, method, headers, payload) */
   fingerprint?: string
   notify?: Notify
+  /** attempted one at a time, in order, with the destination's other postbacks of this key */
+  orderingKey?: string
+  callbackUrl?: string
+  failureCallbackUrl?: string
+}
+
+/** The destination's signing secrets, as a delivery needs them (SPEC §7). */
+export interface DestinationSigning {
+  /** the destination's own secret; absent: POSTBACK_SIGNING_SECRET */
+  secret?: string
+  /** the secret in use before the last rotation */
+  previousSecret?: string
+  /** when the secret last changed, epoch ms */
+  rotatedAt?: number
 }
 
 /** A postback picked for one delivery attempt. */
 export interface DueDelivery
-  extends Pick<NewPostback, 'id' | 'url' | 'destination' | 'method' | 'headers' | 'body' | 'maxAttempts' | 'timeoutMs' | 'notify'> {
+  extends Pick<
+    NewPostback,
+    'id' | 'url' | 'destination' | 'method' | 'headers' | 'body' | 'maxAttempts' | 'timeoutMs' | 'notify' | 'orderingKey'
+  > {
   /** attempts finished before this one */
   attemptsMade: number
+  /** this attempt probes a quarantined destination: it does not count against maxAttempts */
+  probe?: boolean
+  signing?: DestinationSigning
+  /** it has a callback URL: the store keeps its end until the handler has queued the callback */
+  hasCallbacks?: boolean
 }
 
 /** The result of one attempt and what happens next, decided by the retry policy. */

@@ -77,8 +77,18 @@ export type LifecycleEvent =
   | { event: 'socket.disconnected'; socket: ConnectionInfo; reason: string }
   | { event: 'socket.message'; socket: ConnectionInfo; message: ClientMessage }
 
-/** Event names Socket.IO keeps for itself; dispatching them would throw or confuse clients. */
+/**
+ * Event names a dispatch may not use (SPEC §9): those the service itself sends, which a fake
+ * would let a backend impersonate, and those Socket.IO keeps for itself, which would throw or
+ * confuse clients. `message` stays allowed: seed clients listen to it.
+ */
 export const RESERVED_EVENTS = new Set([
+  'connected',
+  'message-received',
+  'pong',
+  'error',
+  'presence.joined',
+  'presence.left',
   'connect',
   'connect_error',
   'disconnect',

@@ -74,12 +74,19 @@ export function tokenOf(handshake: Handshake): string | undefined {
 }
 
 export const NAME_MAX_LENGTH = 200
-// eslint-disable-next-line no-control-regex
-const CONTROL = /[\u0000-\u001f\u007f]/
+/** No control characters: the rule for channels and userIds here and in the route schemas. */
+export const NAME_PATTERN = '^[^\\u0000-\\u001f\\u007f]*$'
+const VALID_NAME = new RegExp(NAME_PATTERN, 'u')
 
-/** Whether a channel or userId is acceptable: 1–200 characters, no control characters. */
-export const isValidName = (value: unknown): value is string =>
-  typeof value === 'string' && value.length > 0 && value.length <= NAME_MAX_LENGTH && !CONTROL.test(value)
+/**
+ * Whether a channel or userId is acceptable: 1–200 characters, counted as the route schemas count
+ * them (code points), and no control characters.
+ */
+export function isValidName(value: unknown): value is string {
+  if (typeof value !== 'string' || !VALID_NAME.test(value)) return false
+  const length = [...value].length
+  return length > 0 && length <= NAME_MAX_LENGTH
+}
 
 /** A channel or userId from the query, if given. */
 function nameOf(handshake: Handshake, key: 'channel' | 'userId'): string | undefined {

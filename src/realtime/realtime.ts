@@ -58,7 +58,9 @@ export function createRealtime(io: IoServer, presence: Presence, observer?: Disp
      */
     async dispatch(target: Target, event: string, data: unknown, ackTimeoutMs?: number): Promise<DispatchResult> {
       const room = targetRoom(target)
-      if (RESERVED_EVENTS.has(event)) throw new ValidationError(`event "${event}" is reserved by Socket.IO`)
+      if (RESERVED_EVENTS.has(event)) {
+        throw new ValidationError(`event "${event}" is reserved: the service or Socket.IO sends it`)
+      }
       presence.assertReachable()
       const dispatchedCount = await presence.roomSize(room)
       observer?.dispatched(dispatchedCount)

@@ -11,6 +11,7 @@ import type {
   SocketData,
 } from './events.js'
 import { ConnectionRefused, identify, type HandshakeAuth } from './handshake.js'
+import { boundIncomingEvents, handshakeRefusal } from './packet-bounds.js'
 import { roomsOf } from './rooms.js'
 import { TokenBucket } from './throttle.js'
 
@@ -44,6 +45,7 @@ export function createSocketServer(httpServer: HttpServer, options: SocketServer
       : {}),
   })
 
+  io.use((socket, next) => next(handshakeRefusal(socket.handshake)))
   io.use((socket, next) => {
     identify(socket.handshake, options.auth).then(
       ({ allowedChannels, ...identity }) => {
@@ -64,6 +66,7 @@ export function createSocketServer(httpServer: HttpServer, options: SocketServer
     // A recovered connection gets its rooms and data back from Socket.IO.
     if (!socket.recovered) socket.join(roomsOf(socket.data.channel, socket.data.userId))
     throttle(socket, options.eventsPerSecond)
+    boundIncomingEvents(socket, options.maxPayloadBytes)
     listenToClient(socket, options)
     const info = connectionInfo(socket.id, socket.data)
     socket.emit('connected', info)

@@ -89,10 +89,10 @@ describe.runIf(clusterable)('delivery across two instances on one Redis', () => 
     const env = { STORE: 'redis', REDIS_URL, REDIS_PREFIX: prefix, POSTBACK_LOCK_MS: String(LOCK_MS) }
     const first = serverProcesses(defer)(await tempDir('qsp-takeover-'), serviceEnv(env))
     const firstUrl = await first.listening()
-    const b = own(await startApp(env))
     const { body } = await request(firstUrl, '/api/queue/postback', { body: { postbackUrl: target.url(), payload: {} } })
     await target.waitForRequests(1)
-    // The hanging attempt is first's: b never claimed it (it would have been answered 200).
+    // The hanging attempt is first's (b starts after it began) and first keeps renewing its lease.
+    const b = own(await startApp(env))
     await sleep(LOCK_MS)
     expect(target.requests).toHaveLength(1)
 

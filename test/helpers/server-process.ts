@@ -2,6 +2,7 @@
 import { spawn, type ChildProcess } from 'node:child_process'
 import { fileURLToPath } from 'node:url'
 import { TOKEN } from './app.js'
+import { REDIS_URL, deleteKeys, uniquePrefix, type StoreKind } from './redis.js'
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url))
 const SERVER = `${ROOT}src/server.ts`
@@ -29,12 +30,19 @@ export function serviceEnv(env: Record<string, string> = {}): Record<string, str
   }
 }
 
+/** Another user to run as (to meet permissions that do not bind root). */
+export interface RunAs {
+  uid: number
+  gid: number
+}
+
 /** Starts the server with exactly `env` (plus PATH), in `cwd`. */
-export function spawnServer(cwd: string, env: Record<string, string>): ServerProcess {
+export function spawnServer(cwd: string, env: Record<string, string>, as?: RunAs): ServerProcess {
   const child = spawn(process.execPath, ['--import', TSX, SERVER], {
     cwd,
     env: { PATH: process.env.PATH ?? '', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
+    ...as,
   })
   let out = ''
   let err = ''
@@ -56,7 +64,7 @@ export function spawnServer(cwd: string, env: Record<string, string>): ServerPro
     child,
     stdout: () => out,
     stderr: () => err,
-    listening(timeoutMs = 15_000) {
+    listening(timeoutMs = 30_000) {
       return bounded(
         new Promise<string>((resolve, reject) => {
           const check = () => {
@@ -74,19 +82,33 @@ export function spawnServer(cwd: string, env: Record<string, string>): ServerPro
         'server did not listen',
       )
     },
-    exited(timeoutMs = 15_000) {
+    exited(timeoutMs = 30_000) {
       return bounded(exit, timeoutMs, 'server did not exit')
     },
   }
 }
 
 /** Spawned servers that are SIGKILLed after the test, if still running. */
-export function serverProcesses(defer: (step: () => unknown) => void): (cwd: string, env: Record<string, string>) => ServerProcess {
-  return (cwd, env) => {
-    const server = spawnServer(cwd, env)
+export function serverProcesses(
+  defer: (step: () => unknown) => void,
+): (cwd: string, env: Record<string, string>, as?: RunAs) => ServerProcess {
+  return (cwd, env, as) => {
+    const server = spawnServer(cwd, env, as)
     defer(() => {
       if (server.child.exitCode === null && server.child.signalCode === null) server.child.kill('SIGKILL')
     })
     return server
   }
+}
+
+/**
+ * What two processes in a row share, on `store`: the data directory under `dir`, or a Redis
+ * prefix of their own (its keys deleted after the test), with a short POSTBACK_LOCK_MS so that a
+ * killed process's claims lapse quickly.
+ */
+export function sharedStoreEnv(store: StoreKind, dir: string, defer: (step: () => unknown) => void): Record<string, string> {
+  if (store === 'sqlite') return { STORE: store, DATA_DIR: `${dir}/data` }
+  const prefix = uniquePrefix()
+  defer(() => deleteKeys(prefix))
+  return { STORE: store, REDIS_URL, REDIS_PREFIX: prefix, POSTBACK_LOCK_MS: '1000' }
 }

@@ -7,7 +7,7 @@ let receiver: Receiver
 
 beforeAll(async () => {
   receiver = await startReceiver()
-  app = await startApp({ BODY_LIMIT_BYTES: '2048' })
+  app = await startApp({ BODY_LIMIT_BYTES: '2048', ALLOWED_ORIGINS: 'http://localhost:3000' })
 })
 afterAll(async () => {
   await app.close()
@@ -122,6 +122,19 @@ describe('CORS', () => {
       headers: { origin: 'http://localhost:3000', authorization: `Bearer ${TOKEN}` },
     })
     expect(list.headers.get('access-control-expose-headers')).toBe('Link')
+  })
+
+  it('answers an OPTIONS request that is no preflight with the JSON error shape', async () => {
+    const incomplete: Record<string, string>[] = [{}, { origin: 'http://localhost:3000' }, { 'access-control-request-method': 'POST' }]
+    for (const headers of incomplete) {
+      const response = await app.api('/api/queue/postback', { method: 'OPTIONS', token: null, headers })
+      expect(response.status).toBe(400)
+      expect(response.headers.get('content-type')).toMatch(/^application\/json/)
+      expect(response.body).toEqual({
+        error: 'BAD_REQUEST',
+        message: 'An OPTIONS request is a CORS preflight: it needs Origin and Access-Control-Request-Method headers',
+      })
+    }
   })
 
   it('gives any other origin no CORS grant', async () => {

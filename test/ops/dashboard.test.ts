@@ -16,8 +16,9 @@ let browser: Browser
 describe.runIf(chromiumAvailable())('in Chromium', () => {
   beforeAll(async () => {
     await mkdir(ARTIFACTS, { recursive: true })
-    receiver = await startReceiver()
-    app = await startApp()
+    receiver = await startReceiver((request) => ({ status: request.path === '/failing' ? 500 : 200 }))
+    // Retries a minute away: a failed postback stays pending with its next attempt in the future.
+    app = await startApp({ POSTBACK_BACKOFF_MS: '60000' })
     browser = await launchBrowser()
   })
   afterAll(async () => {
@@ -78,6 +79,26 @@ describe.runIf(chromiumAvailable())('in Chromium', () => {
     } finally {
       socket.close()
     }
+  })
+
+  it('shows why a postback failed in the table, and its next attempt in the future as "in …"', async () => {
+    const { page, errors } = await openPage('/dashboard')
+    await page.fill('#token', TOKEN)
+    await page.click('#login-form button[type=submit]')
+    await page.waitForSelector('#board:not([hidden])')
+    const { queueId } = (await app.api('/api/queue/postback', { body: { postbackUrl: receiver.url('/failing'), payload: {} } })).body
+
+    const cell = await page.waitForSelector(`tr[data-id="${queueId}"] td.last-error:has-text("HTTP 500 Internal Server Error")`, {
+      timeout: 10_000,
+    })
+    expect(await page.textContent(`tr[data-id="${queueId}"] .badge`)).toBe('pending')
+    await cell.click()
+    const attempts = await page.waitForSelector('tr.attempts')
+    expect(await attempts.textContent()).toMatch(/next attempt in (\d+s|1m)/)
+    expect(await attempts.textContent()).toContain('#1 · ')
+    expect(await attempts.textContent()).not.toMatch(/next attempt \d+s ago/)
+    await page.screenshot({ path: new URL('dashboard-failed-postback.png', ARTIFACTS).pathname, fullPage: true })
+    expect(errors).toEqual([])
   })
 
   it('refuses a wrong token and says so', async () => {

@@ -16,6 +16,36 @@ async function app(env: Record<string, string> = {}): Promise<TestApp> {
   return started
 }
 
+describe('the README and examples/', () => {
+  const DOCS = ['../README.md', '../RELIABILITY.md', '../BENCHMARKS.md', 'README.md', 'backend.mjs', 'browser-client.html']
+  /** The service's address and token always go by these two names. */
+  const SERVICE = ['QSP_URL', 'QSP_TOKEN']
+
+  /** Variables read by snippets: `$NAME` in shell blocks, `process.env.NAME` anywhere. */
+  async function variablesUsed(): Promise<Map<string, string>> {
+    const used = new Map<string, string>()
+    for (const doc of DOCS) {
+      const text = await readFile(new URL(doc, EXAMPLES), 'utf8')
+      const shell = doc.endsWith('.md') ? [...text.matchAll(/```(?:bash|sh)\n([\s\S]*?)```/g)].map((m) => m[1]!).join('\n') : ''
+      for (const [, name] of shell.matchAll(/\$\{?([A-Z][A-Z0-9_]*)/g)) used.set(name!, doc)
+      for (const [, name] of text.matchAll(/process\.env\.([A-Za-z_][A-Za-z0-9_]*)/g)) used.set(name!, doc)
+    }
+    return used
+  }
+
+  it('call the service address and token QSP_URL and QSP_TOKEN, and nothing else', async () => {
+    const configuration = await readFile(new URL('../.env.example', EXAMPLES), 'utf8')
+    const configVariables = [...configuration.matchAll(/^([A-Z][A-Z0-9_]*)=/gm)].map((m) => m[1]!)
+    // Besides the two: the example's own receiver and the service's variables (a receiver reads
+    // POSTBACK_SIGNING_SECRET, say).
+    const allowed = new Set([...SERVICE, 'RECEIVER_URL', ...configVariables])
+    const used = await variablesUsed()
+    const strays = [...used].filter(([name]) => !allowed.has(name)).map(([name, doc]) => `${name} in ${doc}`)
+    expect(strays).toEqual([])
+    for (const name of SERVICE) expect(used.has(name), name).toBe(true)
+  })
+})
+
 describe('examples/backend.mjs', () => {
   it('queues, hears the end over the socket, verifies the signature, mints and dispatches through the client', async () => {
     const signing = { POSTBACK_SIGNING_SECRET: 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw' }

@@ -89,7 +89,7 @@ describe('GET /docs', () => {
     const operations = Object.entries(doc.paths as Record<string, Record<string, any>>).flatMap(([path, methods]) =>
       Object.entries(methods).map(([method, operation]) => ({ path, method, operation })),
     )
-    expect(operations.length).toBe(14)
+    expect(operations.length).toBe(23)
     expect(operations.map((o) => o.path)).not.toContain('/dashboard')
     for (const { path, method, operation } of operations) {
       const where = `${method.toUpperCase()} ${path}`
@@ -99,7 +99,8 @@ describe('GET /docs', () => {
       const text = JSON.stringify(operation)
       expect(text, where).toMatch(/"examples?"/)
       if (path !== '/health') expect(operation.responses['401'], where).toBeDefined()
-      if (method === 'post' && !path.endsWith('/retry')) expect(operation.requestBody, where).toBeDefined()
+      const bodiless = path.endsWith('/retry') || path.endsWith('/pause') || path.endsWith('/resume')
+      if ((method === 'post' || method === 'patch') && !bodiless) expect(operation.requestBody, where).toBeDefined()
       if (path.includes('{')) expect(operation.parameters?.some((p: any) => p.in === 'path'), where).toBe(true)
       for (const [status, answer] of Object.entries<any>(operation.responses)) {
         if (Number(status) >= 400 && path !== '/health') {

@@ -87,7 +87,7 @@ describe('the SQLite store', () => {
     const dataDir = await sharedDir()
     await open({ DATA_DIR: dataDir })
     await expect(buildApp(loadConfig(testEnv({ DATA_DIR: dataDir })), { logger: false })).rejects.toThrow(
-      /^DATA_DIR=.* cannot be used: another running instance is using it$/,
+      /^DATA_DIR .* cannot be used: another running instance is using it$/,
     )
   })
 })

@@ -95,7 +95,7 @@ describe('SSRF guard (on by default)', () => {
     try {
       const { body } = await enqueue(redirector.url('/hook'))
       const done = await postbackIn(app, body.queueId, ['failed'])
-      expect(done).toMatchObject({ lastStatusCode: 302, lastError: 'Redirect not followed (302)' })
+      expect(done).toMatchObject({ lastStatusCode: 302, lastError: 'HTTP 302 Found: redirects are not followed' })
       expect(redirector.requests).toHaveLength(1)
       await sleep(200)
       expect(inside.requests).toHaveLength(0)
@@ -111,7 +111,8 @@ describe('SSRF guard (on by default)', () => {
     const response = await enqueue('https://hangs.example/hook')
     expect(response.status).toBe(200)
     const attempt = await waitFor(async () => (await app.api(`/api/queue/postback/${response.body.queueId}`)).body.attempts[0])
+    // Ended by the attempt's own deadline, not by the lookup.
     expect(attempt.error).toBe('Timed out after 300 ms')
-    expect(attempt.durationMs).toBeLessThan(1000)
+    expect(attempt.durationMs).toBeGreaterThanOrEqual(290)
   })
 })

@@ -109,6 +109,40 @@ describe.each(stores)('%s store', (store) => {
       expect(response.body.error).toBe('VALIDATION_ERROR')
       expect(response.body.message).toMatch(message)
     })
+
+    it.each([
+      'connected',
+      'message-received',
+      'pong',
+      'error',
+      'presence.joined',
+      'presence.left',
+      'connect',
+      'connect_error',
+      'disconnect',
+      'disconnecting',
+      'newListener',
+      'removeListener',
+    ])('refuses the reserved event name %s with 400 and sends nothing', async (event) => {
+      const room = unique('room')
+      const [client] = await clients([room, 'u1'])
+      const response = await dispatch({ channel: room, event, data: { fake: true } })
+      expect(response.status).toBe(400)
+      expect(response.body).toEqual({ error: 'VALIDATION_ERROR', message: `event "${event}" is reserved: the service or Socket.IO sends it` })
+      // A later dispatch arrives first: the refused one was never sent.
+      const marker = nextEvent(client!.socket, 'marker')
+      await dispatch({ channel: room, event: 'marker' })
+      await marker
+      expect(client!.events.map((e) => e.name)).toEqual(['marker'])
+    })
+
+    it('still dispatches `message`, which seed clients listen to', async () => {
+      const room = unique('room')
+      const [client] = await clients([room, 'u1'])
+      const arrival = nextEvent(client!.socket, 'message')
+      expect((await dispatch({ channel: room, event: 'message', data: 'hello' })).body.dispatchedCount).toBe(1)
+      expect(await arrival).toMatchObject({ event: 'message', data: 'hello' })
+    })
   })
 
   describe('socket stats', () => {

@@ -41,10 +41,42 @@ const FIELDS = [
 ]
 const QUERY_KEYS = ['status', 'limit', 'cursor', 'postbackUrl', 'createdFrom', 'createdTo', 'channel', 'userId']
 
+/** JSON text nested `depth` levels deep, of arrays, objects or both. */
+const nestedText = fc.tuple(fc.integer({ min: 1, max: 12_000 }), fc.constantFrom('[', '{"k":', 'mixed')).map(([depth, open]) => {
+  const opens = Array.from({ length: depth }, (_, i) => (open === 'mixed' ? (i % 2 ? '[' : '{"k":') : open))
+  return `${opens.join('')}1${opens.reverse().map((o) => (o === '[' ? ']' : '}')).join('')}`
+})
+
+/**
+ * Date-time strings around what RFC 3339 allows: valid ones, leap seconds, impossible days and
+ * months, odd offsets and fractions, other spellings.
+ */
+const dateText = fc.oneof(
+  fc.date({ min: new Date('0001-01-01T00:00:00Z'), max: new Date('9999-12-31T23:59:59Z'), noInvalidDate: true }).map((d) => d.toISOString()),
+  fc
+    .tuple(
+      fc.integer({ min: 0, max: 9999 }),
+      fc.integer({ min: 0, max: 13 }),
+      fc.integer({ min: 0, max: 32 }),
+      fc.integer({ min: 0, max: 24 }),
+      fc.integer({ min: 0, max: 60 }),
+      fc.integer({ min: 0, max: 61 }),
+      fc.constantFrom('', '.5', '.123456789', ','),
+      fc.constantFrom('Z', 'z', '+00:00', '-23:59', '+24:00', '+0530', ''),
+      fc.constantFrom('T', 't', ' '),
+    )
+    .map(([y, mo, d, h, mi, sec, fraction, zone, t]) => {
+      const two = (n: number) => String(n).padStart(2, '0')
+      return `${String(y).padStart(4, '0')}-${two(mo)}-${two(d)}${t}${two(h)}:${two(mi)}:${two(sec)}${fraction}${zone}`
+    }),
+  fc.constantFrom('2016-12-31T23:59:60Z', '2016-06-30T23:59:60Z', '2015-02-29T00:00:00Z', 'now', '1700000000000', ''),
+)
+
 /** A value of any JSON type, including ones the schema does not expect there. */
 const anyValue = fc.oneof(
   fc.jsonValue({ maxDepth: 3 }),
   fc.constantFrom('https://example.com/hook', 'http://127.0.0.1/', 'ftp://x', 'GET', 'POST', -1, 0, 1e21, '', ' '),
+  dateText,
 )
 const body = fc.oneof(
   fc.dictionary(fc.constantFrom(...FIELDS), anyValue, { maxKeys: 8 }).map((o) => JSON.stringify(o)),
@@ -52,6 +84,10 @@ const body = fc.oneof(
   fc.string({ maxLength: 200 }),
   fc.constantFrom('', '{', '{"a":', 'null', '[]', '{"__proto__":{"x":1}}', '{"constructor":{"prototype":{}}}'),
   fc.nat({ max: 70_000 }).map((n) => `{"payload":"${'x'.repeat(n)}"}`),
+  fc.tuple(fc.constantFrom('payload', 'data', 'headers', 'notify', 'userId'), nestedText).map(
+    ([field, text]) => `{"postbackUrl":"https://example.com/","channel":"c","event":"e","${field}":${text}}`,
+  ),
+  nestedText,
 )
 const contentType = fc.constantFrom(
   'application/json',
@@ -67,7 +103,10 @@ const pathParam = fc.oneof(
   fc.constantFrom('%', '%zz', '..', '%2e%2e', 'a%00b', '%F0%9F%92%A9', 'x'.repeat(5000)),
 )
 const query = fc
-  .array(fc.tuple(fc.oneof(fc.constantFrom(...QUERY_KEYS), fc.string({ maxLength: 10 })), fc.string({ maxLength: 60 })), { maxLength: 6 })
+  .array(
+    fc.tuple(fc.oneof(fc.constantFrom(...QUERY_KEYS), fc.string({ maxLength: 10 })), fc.oneof(fc.string({ maxLength: 60 }), dateText)),
+    { maxLength: 6 },
+  )
   .map((pairs) => new URLSearchParams(pairs).toString())
 const authorization = fc.constantFrom(`Bearer ${TOKEN}`, TOKEN, 'Bearer nope', '', 'Basic abc', `Bearer ${TOKEN} extra`)
 /** Header values fetch accepts: visible ASCII and spaces. */
@@ -109,6 +148,42 @@ describe('HTTP fuzzing', () => {
       { numRuns: 1500 },
     )
     expect((await fetch(`${app.url}/health`)).status).toBe(200)
+  })
+
+  it('accepts JSON nested up to 64 levels and refuses anything deeper with 400 naming the field', async () => {
+    await fc.assert(
+      // Up to 9,000 levels: deeper objects would pass the 64 KiB body limit of this app.
+      fc.asyncProperty(fc.integer({ min: 1, max: 9_000 }), fc.constantFrom('[', '{"k":'), async (depth, open) => {
+        const close = open === '[' ? ']' : '}'
+        // The body and payload are levels 1 and 2; the nesting inside starts at level 3.
+        const payload = `{"deep":${open.repeat(depth)}1${close.repeat(depth)}}`
+        const response = await app.api('/api/queue/postback', {
+          body: `{"postbackUrl":"https://example.com/","payload":${payload}}`,
+        })
+        if (depth + 2 <= 64) expect(response.status, `depth ${depth}`).toBe(200)
+        else expect(response.body, `depth ${depth}`).toEqual({ error: 'VALIDATION_ERROR', message: 'body/payload is nested deeper than 64 levels' })
+      }),
+      { numRuns: 150 },
+    )
+  })
+
+  it('accepts only dates that name an instant, and every runAt it accepts is scheduled at a real time', async () => {
+    await fc.assert(
+      fc.asyncProperty(dateText, async (runAt) => {
+        const response = await app.api('/api/queue/postback', { body: { postbackUrl: 'https://example.com/', payload: {}, runAt } })
+        if (response.status === 400) {
+          expect(response.body.message, runAt).toBe('body/runAt must match format "date-time"')
+          return
+        }
+        expect(response.status, runAt).toBe(200)
+        expect(Number.isFinite(Date.parse(runAt)), runAt).toBe(true)
+        const postback = (await app.api(`/api/queue/postback/${response.body.queueId}`)).body
+        expect(Number.isFinite(Date.parse(postback.nextAttemptAt ?? postback.updatedAt)), runAt).toBe(true)
+        const listed = await app.api(`/api/queue/postback?limit=1&createdFrom=${encodeURIComponent(runAt)}`)
+        expect(listed.status, runAt).toBe(200)
+      }),
+      { numRuns: 300 },
+    )
   })
 
   it('survives bytes that are not HTTP at all and keeps serving', async () => {

@@ -7,7 +7,7 @@ import { InvalidCursorError, type PostbackStore } from '../../src/postbacks/stor
 import type { StoreKind } from '../helpers/redis.js'
 import { cleanupAfterEach } from '../helpers/cleanup.js'
 import { sleep, waitFor } from '../helpers/wait.js'
-import { configAt, newLocation, openStore, postback, type Location } from './drivers.js'
+import { configAt, newLocation, openStoresAt, postback, type Location } from './drivers.js'
 import { FakeHandler } from './fake-handler.js'
 
 const A = 'http://a.test:80'
@@ -49,7 +49,7 @@ export function storeContract(kind: StoreKind): void {
   }
 
   async function opened(location: Location, env: Record<string, string> = {}): Promise<PostbackStore> {
-    const store = await openStore(location, env)
+    const { postbacks: store } = await openStoresAt(location, env)
     let closed = false
     defer(() => (closed ? undefined : store.close(0)))
     const close = store.close.bind(store)

@@ -2,9 +2,9 @@
 // the environment) and starts attempts that never end, printing `claimed <id>` for each, until
 // the test kills it with SIGKILL.
 import { loadConfig } from '../../src/config.js'
-import { createStore } from '../../src/stores/registry.js'
+import { openStores } from '../../src/stores/registry.js'
 
-const store = await createStore(loadConfig(process.env), { warn: console.error, error: console.error })
+const { postbacks: store } = await openStores(loadConfig(process.env), { warn: console.error, error: console.error })
 store.consume({
   concurrency: 10,
   deliver: (delivery) => {

@@ -1,8 +1,7 @@
 // Opens each store driver the way the service does (through the registry), for the contract tests.
 import { rm } from 'node:fs/promises'
 import { loadConfig, type Config } from '../../src/config.js'
-import { createStore } from '../../src/stores/registry.js'
-import type { PostbackStore } from '../../src/postbacks/store.js'
+import { openStores, type Stores } from '../../src/stores/registry.js'
 import { newPostback } from '../../src/postbacks/new-postback.js'
 import type { EnqueueBody } from '../../src/postbacks/schemas.js'
 import type { NewPostback } from '../../src/postbacks/types.js'
@@ -29,8 +28,8 @@ export const configAt = (location: Location, env: Record<string, string> = {}): 
 
 const quiet = { warn: () => undefined, error: () => undefined }
 
-export const openStore = (location: Location, env: Record<string, string> = {}): Promise<PostbackStore> =>
-  createStore(configAt(location, env), quiet)
+export const openStoresAt = (location: Location, env: Record<string, string> = {}): Promise<Stores> =>
+  openStores(configAt(location, env), quiet)
 
 const RULES = { maxAttempts: 3, timeoutMs: 2000, maxAttemptsLimit: 25, timeoutLimitMs: 120_000, blockPrivateNetworks: false }
 

@@ -1,16 +1,20 @@
 // A DeliveryHandler for the store contract: it records what the store hands it and finishes each
 // attempt when the test says so, so the tests can see exactly what is in flight.
 import type { LoadSignal } from '../../src/postbacks/destination-window.js'
+import type { DestinationEvent } from '../../src/destinations/types.js'
 import type { AttemptReport, DeliveryHandler, EndedPostback } from '../../src/postbacks/store.js'
 import type { AttemptOutcome, DueDelivery } from '../../src/postbacks/types.js'
 
-type Answer = 'completed' | 'failed' | { retryInMs: number } | 'hold'
+type Answer = 'completed' | 'failed' | { retryInMs: number } | { holdMs: number } | 'hold'
 
 export class FakeHandler implements DeliveryHandler {
   readonly concurrency: number
   readonly started: DueDelivery[] = []
   readonly ended: EndedPostback[] = []
   readonly errors: unknown[] = []
+  readonly events: DestinationEvent[] = []
+  /** what onEnded answers: by default done at once; a test may hold it to see the store keep the end */
+  endHandled: (ended: EndedPostback) => Promise<void> | void = () => undefined
   /** what each new attempt does; the default completes at once */
   answer: (delivery: DueDelivery) => Answer = () => 'completed'
   load: LoadSignal | undefined
@@ -47,8 +51,13 @@ export class FakeHandler implements DeliveryHandler {
     resolve(this.#report(answer))
   }
 
-  onEnded(ended: EndedPostback): void {
+  onEnded(ended: EndedPostback): Promise<void> | void {
     this.ended.push(ended)
+    return this.endHandled(ended)
+  }
+
+  onDestinationEvent(event: DestinationEvent): void {
+    this.events.push(event)
   }
 
   reportError(error: unknown): void {
@@ -59,9 +68,12 @@ export class FakeHandler implements DeliveryHandler {
     const attempt = { at: new Date().toISOString(), durationMs: 1 }
     let outcome: AttemptOutcome
     if (answer === 'completed') outcome = { kind: 'completed', attempt: { ...attempt, statusCode: 200 } }
-    else if (answer === 'failed') outcome = { kind: 'failed', attempt: { ...attempt, statusCode: 410, error: 'HTTP 410' } }
-    else outcome = { kind: 'retry', attempt: { ...attempt, statusCode: 503, error: 'HTTP 503' }, retryAt: Date.now() + answer.retryInMs }
+    else if (answer === 'failed') outcome = { kind: 'failed', attempt: { ...attempt, statusCode: 500, error: 'HTTP 500' } }
+    else if ('holdMs' in answer) {
+      const retryAt = Date.now() + answer.holdMs
+      return { outcome: { kind: 'retry', attempt: { ...attempt, statusCode: 429 }, retryAt }, load: 'overload', streak: 'fail', holdUntil: retryAt }
+    } else outcome = { kind: 'retry', attempt: { ...attempt, statusCode: 503, error: 'HTTP 503' }, retryAt: Date.now() + answer.retryInMs }
     const load = this.load ?? (answer === 'completed' ? 'success' : 'failure')
-    return { outcome, load }
+    return { outcome, load, streak: answer === 'completed' ? 'ok' : 'fail' }
   }
 }

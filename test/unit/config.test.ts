@@ -49,6 +49,7 @@ describe('loadConfig', () => {
     ['NODE_ENV', 'staging', /NODE_ENV=staging: expected one of development, production, test/],
     ['POSTBACK_ALLOW_PRIVATE_NETWORKS', 'maybe', /true or false/],
     ['SOCKET_PATH', 'socket', /SOCKET_PATH/],
+    ['HOST', 'not a host', /^Invalid HOST=not a host: expected an IP address or a hostname$/],
   ])('stops on %s=%s with one line naming it', (key, value, message) => {
     expect(() => loadConfig({ API_TOKEN: 't', [key]: value })).toThrow(message)
   })
@@ -65,6 +66,33 @@ describe('loadConfig', () => {
     expect(() => loadConfig({ API_TOKEN: 't', POSTBACK_SIGNING_SECRET: 'super-secret' })).toThrow(
       /^Invalid POSTBACK_SIGNING_SECRET: expected/,
     )
+  })
+})
+
+describe('ALLOWED_ORIGINS', () => {
+  it('defaults to http://localhost:<PORT>, following PORT', () => {
+    expect(loadConfig({ API_TOKEN: 't', PORT: '8080' }).ALLOWED_ORIGINS).toBe('http://localhost:8080')
+  })
+
+  it.each([
+    ['https://app.example.com/', 'https://app.example.com'],
+    ['https://app.example.com/path', 'https://app.example.com'],
+    ['http://app.example.com:80', 'http://app.example.com'],
+    ['https://App.Example.com', 'https://app.example.com'],
+    ['https://user:pw@app.example.com', 'https://app.example.com'],
+    ['app.example.com', 'scheme://host[:port], such as https://app.example.com'],
+    ['file:///tmp/page.html', 'scheme://host[:port], such as https://app.example.com'],
+  ])('refuses %s, naming the entry and what to write instead', (entry, hint) => {
+    expect(() => loadConfig({ API_TOKEN: 't', ALLOWED_ORIGINS: `https://ok.example.com,${entry}` })).toThrow(
+      `Invalid ALLOWED_ORIGINS entry "${entry}": not an origin; write it as ${hint}`,
+    )
+  })
+
+  it('accepts * only alone', () => {
+    expect(() => loadConfig({ API_TOKEN: 't', ALLOWED_ORIGINS: '*, https://a.com' })).toThrow(
+      'Invalid ALLOWED_ORIGINS: * allows every origin and must stand alone',
+    )
+    expect(loadConfig({ API_TOKEN: 't', ALLOWED_ORIGINS: 'http://localhost:5173, https://app.example.com:8443' })).toBeDefined()
   })
 })
 

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import type { AttemptResult } from '../../src/postbacks/delivery/http-client.js'
 import { retryAfter } from '../../src/postbacks/delivery/http-client.js'
-import { RETRY_AFTER_CAP_MS, backoffDelay, decideOutcome } from '../../src/postbacks/retry-policy.js'
+import { RETRY_AFTER_CAP_MS, backoffDelay, decideOutcome, failureReason } from '../../src/postbacks/retry-policy.js'
 
 const result = (fields: Partial<AttemptResult>): AttemptResult => ({ startedAt: 1_000_000, durationMs: 10, ...fields })
 const policy = { backoffMs: 1000, random: () => 0.5 }
@@ -52,7 +52,34 @@ describe('decideOutcome', () => {
 
   it('records the attempt as the API shows it', () => {
     const outcome = decideOutcome(result({ statusCode: 500, responseBody: 'no' }), 1, 3, policy)
-    expect(outcome.attempt).toEqual({ at: new Date(1_000_000).toISOString(), durationMs: 10, statusCode: 500, responseBody: 'no' })
+    expect(outcome.attempt).toEqual({
+      at: new Date(1_000_000).toISOString(),
+      durationMs: 10,
+      statusCode: 500,
+      error: 'HTTP 500 Internal Server Error',
+      responseBody: 'no',
+    })
+  })
+
+  it('gives a successful attempt no error', () => {
+    expect(decideOutcome(result({ statusCode: 204 }), 1, 3, policy).attempt.error).toBeUndefined()
+  })
+})
+
+describe('failureReason', () => {
+  it.each([
+    [{ statusCode: 500 }, 'HTTP 500 Internal Server Error'],
+    [{ statusCode: 503 }, 'HTTP 503 Service Unavailable'],
+    [{ statusCode: 404 }, 'HTTP 404 Not Found'],
+    [{ statusCode: 599 }, 'HTTP 599'],
+    [{ statusCode: 410 }, 'HTTP 410 Gone: the receiver says the endpoint is gone'],
+    [{ statusCode: 301 }, 'HTTP 301 Moved Permanently: redirects are not followed'],
+    [{ statusCode: 429, retryAfterMs: 5000 }, 'HTTP 429 Too Many Requests: retry after 5 s'],
+    [{ statusCode: 503, retryAfterMs: 120_000 }, 'HTTP 503 Service Unavailable: retry after 120 s'],
+    [{ error: 'Timed out after 200 ms', timedOut: true }, 'Timed out after 200 ms'],
+    [{ error: 'ECONNREFUSED: connect ECONNREFUSED 127.0.0.1:9' }, 'ECONNREFUSED: connect ECONNREFUSED 127.0.0.1:9'],
+  ])('describes %o as "%s"', (fields, reason) => {
+    expect(failureReason(result(fields))).toBe(reason)
   })
 })
 

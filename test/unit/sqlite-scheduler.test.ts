@@ -3,9 +3,10 @@
 // destination is doing.
 import { rm } from 'node:fs/promises'
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
-import { createSqliteStore } from '../../src/stores/sqlite/sqlite-store.js'
 import type { PostbackStore } from '../../src/postbacks/store.js'
+import { openStores } from '../../src/stores/registry.js'
 import { tempDir } from '../helpers/app.js'
+import { configAt } from '../stores/drivers.js'
 import { postback } from '../stores/drivers.js'
 import { FakeHandler } from '../stores/fake-handler.js'
 
@@ -19,7 +20,8 @@ describe('the SQLite scheduler', () => {
   beforeEach(async () => {
     dir = await tempDir('qsp-scheduler-')
     vi.useFakeTimers({ now: 1_800_000_000_000 })
-    store = createSqliteStore({ dataDir: dir, retentionMs: 3_600_000, hostConcurrency: 4 })
+    const location = { env: { STORE: 'sqlite', DATA_DIR: dir }, remove: async () => undefined }
+    store = (await openStores(configAt(location), { warn: () => undefined, error: () => undefined })).postbacks
     handler = new FakeHandler(10)
     store.consume(handler)
   })

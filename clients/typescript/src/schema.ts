@@ -10,7 +10,7 @@ export interface paths {
         };
         /**
          * Service health
-         * @description Open to everyone. 503 with status "degraded" when the store cannot be reached or is full; status "degraded" with 200 when it serves but lost data. `problems` says what is wrong.
+         * @description Open to everyone. 503 with status "degraded" when the store cannot be reached or is full, and "shutting_down" from the moment the service starts to stop (SIGTERM, SIGINT); status "degraded" with 200 when it serves but lost data. `problems` says what is wrong.
          */
         get: {
             parameters: {
@@ -39,7 +39,7 @@ export interface paths {
                          */
                         "application/json": {
                             /** @enum {unknown} */
-                            status: "ok" | "degraded";
+                            status: "ok" | "degraded" | "shutting_down";
                             /** Format: date-time */
                             timestamp: string;
                             /** @description seconds since the process started */
@@ -64,9 +64,19 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
+                        /**
+                         * @example {
+                         *       "status": "ok",
+                         *       "timestamp": "2024-01-15T10:30:00.000Z",
+                         *       "uptime": 12.5,
+                         *       "store": "sqlite",
+                         *       "version": "1.0.0",
+                         *       "problems": []
+                         *     }
+                         */
                         "application/json": {
                             /** @enum {unknown} */
-                            status: "ok" | "degraded";
+                            status: "ok" | "degraded" | "shutting_down";
                             /** Format: date-time */
                             timestamp: string;
                             /** @description seconds since the process started */
@@ -82,14 +92,6 @@ export interface paths {
                                 /** Format: date-time */
                                 since: string;
                             }[];
-                        } | {
-                            /**
-                             * @description stable UPPER_SNAKE code
-                             * @example VALIDATION_ERROR
-                             */
-                            error: string;
-                            /** @description what went wrong, for humans */
-                            message: string;
                         };
                     };
                 };
@@ -252,11 +254,22 @@ export interface paths {
                                 error?: string;
                                 /** @description the first 1 KiB of the receiver’s answer */
                                 responseBody?: string;
+                                /**
+                                 * @description made to probe a quarantined destination; not counted against maxAttempts
+                                 * @enum {boolean}
+                                 */
+                                probe?: true;
                             }[];
+                            /** @description attempted in order with others of this key */
+                            orderingKey: string | null;
+                            /** @description told when it completes */
+                            callbackUrl: string | null;
+                            /** @description told when it fails */
+                            failureCallbackUrl: string | null;
                         }[];
                     };
                 };
-                /** @description Invalid input; the message names the field */
+                /** @description Invalid input; the message names the field. Also: malformed JSON (INVALID_JSON), JSON nested deeper than 64 levels, a __proto__ or constructor.prototype key */
                 400: {
                     headers: {
                         [name: string]: unknown;
@@ -395,6 +408,12 @@ export interface paths {
                             /** @description sockets of this user */
                             userId?: string;
                         };
+                        /** @description when it completes, postback.completed is POSTed here */
+                        callbackUrl?: string;
+                        /** @description when it fails, postback.failed is POSTed here */
+                        failureCallbackUrl?: string;
+                        /** @description postbacks to the same destination with the same key are attempted one at a time, in order */
+                        orderingKey?: string;
                     };
                 };
             };
@@ -422,7 +441,7 @@ export interface paths {
                         };
                     };
                 };
-                /** @description Invalid input; the message names the field */
+                /** @description Invalid input; the message names the field. Also: malformed JSON (INVALID_JSON), JSON nested deeper than 64 levels, a __proto__ or constructor.prototype key */
                 400: {
                     headers: {
                         [name: string]: unknown;
@@ -648,7 +667,18 @@ export interface paths {
                                 error?: string;
                                 /** @description the first 1 KiB of the receiver’s answer */
                                 responseBody?: string;
+                                /**
+                                 * @description made to probe a quarantined destination; not counted against maxAttempts
+                                 * @enum {boolean}
+                                 */
+                                probe?: true;
                             }[];
+                            /** @description attempted in order with others of this key */
+                            orderingKey: string | null;
+                            /** @description told when it completes */
+                            callbackUrl: string | null;
+                            /** @description told when it fails */
+                            failureCallbackUrl: string | null;
                             /** @description the payload that was queued */
                             payload: unknown;
                             /** @description the headers that were queued */
@@ -658,7 +688,7 @@ export interface paths {
                         };
                     };
                 };
-                /** @description Invalid input; the message names the field */
+                /** @description Invalid input; the message names the field. Also: malformed JSON (INVALID_JSON), JSON nested deeper than 64 levels, a __proto__ or constructor.prototype key */
                 400: {
                     headers: {
                         [name: string]: unknown;
@@ -797,7 +827,10 @@ export interface paths {
                          *           "statusCode": 200,
                          *           "responseBody": "ok"
                          *         }
-                         *       ]
+                         *       ],
+                         *       "orderingKey": null,
+                         *       "callbackUrl": null,
+                         *       "failureCallbackUrl": null
                          *     }
                          */
                         "application/json": {
@@ -829,11 +862,22 @@ export interface paths {
                                 error?: string;
                                 /** @description the first 1 KiB of the receiver’s answer */
                                 responseBody?: string;
+                                /**
+                                 * @description made to probe a quarantined destination; not counted against maxAttempts
+                                 * @enum {boolean}
+                                 */
+                                probe?: true;
                             }[];
+                            /** @description attempted in order with others of this key */
+                            orderingKey: string | null;
+                            /** @description told when it completes */
+                            callbackUrl: string | null;
+                            /** @description told when it fails */
+                            failureCallbackUrl: string | null;
                         };
                     };
                 };
-                /** @description Invalid input; the message names the field */
+                /** @description Invalid input; the message names the field. Also: malformed JSON (INVALID_JSON), JSON nested deeper than 64 levels, a __proto__ or constructor.prototype key */
                 400: {
                     headers: {
                         [name: string]: unknown;
@@ -1007,7 +1051,10 @@ export interface paths {
                          *           "statusCode": 200,
                          *           "responseBody": "ok"
                          *         }
-                         *       ]
+                         *       ],
+                         *       "orderingKey": null,
+                         *       "callbackUrl": null,
+                         *       "failureCallbackUrl": null
                          *     }
                          */
                         "application/json": {
@@ -1039,11 +1086,22 @@ export interface paths {
                                 error?: string;
                                 /** @description the first 1 KiB of the receiver’s answer */
                                 responseBody?: string;
+                                /**
+                                 * @description made to probe a quarantined destination; not counted against maxAttempts
+                                 * @enum {boolean}
+                                 */
+                                probe?: true;
                             }[];
+                            /** @description attempted in order with others of this key */
+                            orderingKey: string | null;
+                            /** @description told when it completes */
+                            callbackUrl: string | null;
+                            /** @description told when it fails */
+                            failureCallbackUrl: string | null;
                         };
                     };
                 };
-                /** @description Invalid input; the message names the field */
+                /** @description Invalid input; the message names the field. Also: malformed JSON (INVALID_JSON), JSON nested deeper than 64 levels, a __proto__ or constructor.prototype key */
                 400: {
                     headers: {
                         [name: string]: unknown;
@@ -1241,7 +1299,7 @@ export interface paths {
                         };
                     };
                 };
-                /** @description Invalid input; the message names the field */
+                /** @description Invalid input; the message names the field. Also: malformed JSON (INVALID_JSON), JSON nested deeper than 64 levels, a __proto__ or constructor.prototype key */
                 400: {
                     headers: {
                         [name: string]: unknown;
@@ -1312,6 +1370,138 @@ export interface paths {
                 };
             };
         };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/queue/activity": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The last 15 minutes of delivery, in 10-second buckets
+         * @description Postbacks delivered and failed, attempts, queue depth and the busiest destinations’ failure rates.
+         */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @description the width of each bucket */
+                            bucketMs: number;
+                            /** @description oldest first, the last one still filling */
+                            buckets: {
+                                /**
+                                 * Format: date-time
+                                 * @description when the bucket starts
+                                 */
+                                at: string;
+                                /** @description postbacks that completed */
+                                delivered: number;
+                                /** @description postbacks that failed for good */
+                                failed: number;
+                                attempts: number;
+                                /** @description postbacks pending or in flight, when sampled */
+                                depth: number | null;
+                            }[];
+                            /** @description the 20 busiest destinations of the window */
+                            destinations: {
+                                destination: string;
+                                /** @description share of its attempts that failed, per bucket (null: no attempt) */
+                                failureRates: (number | null)[];
+                            }[];
+                        };
+                    };
+                };
+                /** @description Invalid input; the message names the field. Also: malformed JSON (INVALID_JSON), JSON nested deeper than 64 levels, a __proto__ or constructor.prototype key */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "error": "VALIDATION_ERROR",
+                         *       "message": "body must have required property 'payload'"
+                         *     }
+                         */
+                        "application/json": {
+                            /**
+                             * @description stable UPPER_SNAKE code
+                             * @example VALIDATION_ERROR
+                             */
+                            error: string;
+                            /** @description what went wrong, for humans */
+                            message: string;
+                        };
+                    };
+                };
+                /** @description Missing or wrong API token */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "error": "VALIDATION_ERROR",
+                         *       "message": "body must have required property 'payload'"
+                         *     }
+                         */
+                        "application/json": {
+                            /**
+                             * @description stable UPPER_SNAKE code
+                             * @example VALIDATION_ERROR
+                             */
+                            error: string;
+                            /** @description what went wrong, for humans */
+                            message: string;
+                        };
+                    };
+                };
+                /** @description The store cannot be reached (STORE_UNAVAILABLE) or the service is shutting down */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "error": "VALIDATION_ERROR",
+                         *       "message": "body must have required property 'payload'"
+                         *     }
+                         */
+                        "application/json": {
+                            /**
+                             * @description stable UPPER_SNAKE code
+                             * @example VALIDATION_ERROR
+                             */
+                            error: string;
+                            /** @description what went wrong, for humans */
+                            message: string;
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -1389,7 +1579,7 @@ export interface paths {
                         };
                     };
                 };
-                /** @description Invalid input; the message names the field */
+                /** @description Invalid input; the message names the field. Also: malformed JSON (INVALID_JSON), JSON nested deeper than 64 levels, a __proto__ or constructor.prototype key */
                 400: {
                     headers: {
                         [name: string]: unknown;
@@ -1492,7 +1682,7 @@ export interface paths {
                         channel?: string;
                         /** @description every socket of this user, in any channel */
                         userId?: string;
-                        /** @description the event name clients listen to */
+                        /** @description the event name clients listen to; not one the service or Socket.IO sends (connected, message-received, pong, error, presence.joined, presence.left, connect, connect_error, disconnect, disconnecting, newListener, removeListener) */
                         event: string;
                         /** @description any JSON value, delivered as `data` */
                         data?: unknown;
@@ -1540,7 +1730,7 @@ export interface paths {
                         };
                     };
                 };
-                /** @description Invalid input; the message names the field */
+                /** @description Invalid input; the message names the field. Also: malformed JSON (INVALID_JSON), JSON nested deeper than 64 levels, a __proto__ or constructor.prototype key */
                 400: {
                     headers: {
                         [name: string]: unknown;
@@ -1727,7 +1917,7 @@ export interface paths {
                         };
                     };
                 };
-                /** @description Invalid input; the message names the field */
+                /** @description Invalid input; the message names the field. Also: malformed JSON (INVALID_JSON), JSON nested deeper than 64 levels, a __proto__ or constructor.prototype key */
                 400: {
                     headers: {
                         [name: string]: unknown;
@@ -1863,7 +2053,7 @@ export interface paths {
                         };
                     };
                 };
-                /** @description Invalid input; the message names the field */
+                /** @description Invalid input; the message names the field. Also: malformed JSON (INVALID_JSON), JSON nested deeper than 64 levels, a __proto__ or constructor.prototype key */
                 400: {
                     headers: {
                         [name: string]: unknown;
@@ -2001,7 +2191,7 @@ export interface paths {
                         };
                     };
                 };
-                /** @description Invalid input; the message names the field */
+                /** @description Invalid input; the message names the field. Also: malformed JSON (INVALID_JSON), JSON nested deeper than 64 levels, a __proto__ or constructor.prototype key */
                 400: {
                     headers: {
                         [name: string]: unknown;
@@ -2120,7 +2310,7 @@ export interface paths {
                         };
                     };
                 };
-                /** @description Invalid input; the message names the field */
+                /** @description Invalid input; the message names the field. Also: malformed JSON (INVALID_JSON), JSON nested deeper than 64 levels, a __proto__ or constructor.prototype key */
                 400: {
                     headers: {
                         [name: string]: unknown;
@@ -2194,6 +2384,1216 @@ export interface paths {
         put?: never;
         post?: never;
         delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/destinations": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List destinations, busiest first
+         * @description Every destination with postbacks pending or in flight, seen within the retention window, or with settings.
+         */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /**
+                             * @description scheme://host:port
+                             * @example https://api.example.com:443
+                             */
+                            destination: string;
+                            /** @enum {unknown} */
+                            state: "active" | "paused" | "quarantined";
+                            stateSince: string | null;
+                            /** @description attempts under way, cluster-wide */
+                            inFlight: number;
+                            /** @description attempts it may have in flight now */
+                            limit: number;
+                            /** @description share of its last 20 attempts that failed */
+                            failureRate: number;
+                            /** @description postbacks waiting for an attempt */
+                            pending: number;
+                            lastAttemptAt: string | null;
+                            lastError: string | null;
+                            settings: {
+                                maxConcurrency: number | null;
+                                ratePerSecond: number | null;
+                                timeoutMs: number | null;
+                            };
+                            signing: {
+                                /** @description deliveries carry two signatures (new first) during the rotation grace */
+                                rotating: boolean;
+                                rotatedAt: string | null;
+                            };
+                        }[];
+                    };
+                };
+                /** @description Invalid input; the message names the field. Also: malformed JSON (INVALID_JSON), JSON nested deeper than 64 levels, a __proto__ or constructor.prototype key */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "error": "VALIDATION_ERROR",
+                         *       "message": "body must have required property 'payload'"
+                         *     }
+                         */
+                        "application/json": {
+                            /**
+                             * @description stable UPPER_SNAKE code
+                             * @example VALIDATION_ERROR
+                             */
+                            error: string;
+                            /** @description what went wrong, for humans */
+                            message: string;
+                        };
+                    };
+                };
+                /** @description Missing or wrong API token */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "error": "VALIDATION_ERROR",
+                         *       "message": "body must have required property 'payload'"
+                         *     }
+                         */
+                        "application/json": {
+                            /**
+                             * @description stable UPPER_SNAKE code
+                             * @example VALIDATION_ERROR
+                             */
+                            error: string;
+                            /** @description what went wrong, for humans */
+                            message: string;
+                        };
+                    };
+                };
+                /** @description The store cannot be reached (STORE_UNAVAILABLE) or the service is shutting down */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "error": "VALIDATION_ERROR",
+                         *       "message": "body must have required property 'payload'"
+                         *     }
+                         */
+                        "application/json": {
+                            /**
+                             * @description stable UPPER_SNAKE code
+                             * @example VALIDATION_ERROR
+                             */
+                            error: string;
+                            /** @description what went wrong, for humans */
+                            message: string;
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/destinations/{destination}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Get one destination */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    /** @description the destination, URL-encoded: https%3A%2F%2Fapi.example.com%3A443 (the default port may be left out) */
+                    destination: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "destination": "https://api.example.com:443",
+                         *       "state": "quarantined",
+                         *       "stateSince": "2024-01-15T10:31:00.000Z",
+                         *       "inFlight": 0,
+                         *       "limit": 1,
+                         *       "failureRate": 1,
+                         *       "pending": 42,
+                         *       "lastAttemptAt": "2024-01-15T10:35:30.000Z",
+                         *       "lastError": "HTTP 503 Service Unavailable",
+                         *       "settings": {
+                         *         "maxConcurrency": null,
+                         *         "ratePerSecond": 5,
+                         *         "timeoutMs": null
+                         *       },
+                         *       "signing": {
+                         *         "rotating": false,
+                         *         "rotatedAt": null
+                         *       }
+                         *     }
+                         */
+                        "application/json": {
+                            /**
+                             * @description scheme://host:port
+                             * @example https://api.example.com:443
+                             */
+                            destination: string;
+                            /** @enum {unknown} */
+                            state: "active" | "paused" | "quarantined";
+                            stateSince: string | null;
+                            /** @description attempts under way, cluster-wide */
+                            inFlight: number;
+                            /** @description attempts it may have in flight now */
+                            limit: number;
+                            /** @description share of its last 20 attempts that failed */
+                            failureRate: number;
+                            /** @description postbacks waiting for an attempt */
+                            pending: number;
+                            lastAttemptAt: string | null;
+                            lastError: string | null;
+                            settings: {
+                                maxConcurrency: number | null;
+                                ratePerSecond: number | null;
+                                timeoutMs: number | null;
+                            };
+                            signing: {
+                                /** @description deliveries carry two signatures (new first) during the rotation grace */
+                                rotating: boolean;
+                                rotatedAt: string | null;
+                            };
+                        };
+                    };
+                };
+                /** @description Invalid input; the message names the field. Also: malformed JSON (INVALID_JSON), JSON nested deeper than 64 levels, a __proto__ or constructor.prototype key */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "error": "VALIDATION_ERROR",
+                         *       "message": "body must have required property 'payload'"
+                         *     }
+                         */
+                        "application/json": {
+                            /**
+                             * @description stable UPPER_SNAKE code
+                             * @example VALIDATION_ERROR
+                             */
+                            error: string;
+                            /** @description what went wrong, for humans */
+                            message: string;
+                        };
+                    };
+                };
+                /** @description Missing or wrong API token */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "error": "VALIDATION_ERROR",
+                         *       "message": "body must have required property 'payload'"
+                         *     }
+                         */
+                        "application/json": {
+                            /**
+                             * @description stable UPPER_SNAKE code
+                             * @example VALIDATION_ERROR
+                             */
+                            error: string;
+                            /** @description what went wrong, for humans */
+                            message: string;
+                        };
+                    };
+                };
+                /** @description No such destination */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "error": "VALIDATION_ERROR",
+                         *       "message": "body must have required property 'payload'"
+                         *     }
+                         */
+                        "application/json": {
+                            /**
+                             * @description stable UPPER_SNAKE code
+                             * @example VALIDATION_ERROR
+                             */
+                            error: string;
+                            /** @description what went wrong, for humans */
+                            message: string;
+                        };
+                    };
+                };
+                /** @description The store cannot be reached (STORE_UNAVAILABLE) or the service is shutting down */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "error": "VALIDATION_ERROR",
+                         *       "message": "body must have required property 'payload'"
+                         *     }
+                         */
+                        "application/json": {
+                            /**
+                             * @description stable UPPER_SNAKE code
+                             * @example VALIDATION_ERROR
+                             */
+                            error: string;
+                            /** @description what went wrong, for humans */
+                            message: string;
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        /**
+         * Change a destination’s settings
+         * @description maxConcurrency, ratePerSecond and timeoutMs; null clears one. A destination never seen before is created.
+         */
+        patch: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    /** @description the destination, URL-encoded: https%3A%2F%2Fapi.example.com%3A443 (the default port may be left out) */
+                    destination: string;
+                };
+                cookie?: never;
+            };
+            /** @description The settings to change; null clears one (back to the server default). */
+            requestBody: {
+                content: {
+                    "application/json": {
+                        maxConcurrency?: number | null;
+                        ratePerSecond?: number | null;
+                        timeoutMs?: number | null;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "destination": "https://api.example.com:443",
+                         *       "state": "quarantined",
+                         *       "stateSince": "2024-01-15T10:31:00.000Z",
+                         *       "inFlight": 0,
+                         *       "limit": 1,
+                         *       "failureRate": 1,
+                         *       "pending": 42,
+                         *       "lastAttemptAt": "2024-01-15T10:35:30.000Z",
+                         *       "lastError": "HTTP 503 Service Unavailable",
+                         *       "settings": {
+                         *         "maxConcurrency": null,
+                         *         "ratePerSecond": 5,
+                         *         "timeoutMs": null
+                         *       },
+                         *       "signing": {
+                         *         "rotating": false,
+                         *         "rotatedAt": null
+                         *       }
+                         *     }
+                         */
+                        "application/json": {
+                            /**
+                             * @description scheme://host:port
+                             * @example https://api.example.com:443
+                             */
+                            destination: string;
+                            /** @enum {unknown} */
+                            state: "active" | "paused" | "quarantined";
+                            stateSince: string | null;
+                            /** @description attempts under way, cluster-wide */
+                            inFlight: number;
+                            /** @description attempts it may have in flight now */
+                            limit: number;
+                            /** @description share of its last 20 attempts that failed */
+                            failureRate: number;
+                            /** @description postbacks waiting for an attempt */
+                            pending: number;
+                            lastAttemptAt: string | null;
+                            lastError: string | null;
+                            settings: {
+                                maxConcurrency: number | null;
+                                ratePerSecond: number | null;
+                                timeoutMs: number | null;
+                            };
+                            signing: {
+                                /** @description deliveries carry two signatures (new first) during the rotation grace */
+                                rotating: boolean;
+                                rotatedAt: string | null;
+                            };
+                        };
+                    };
+                };
+                /** @description Invalid input; the message names the field. Also: malformed JSON (INVALID_JSON), JSON nested deeper than 64 levels, a __proto__ or constructor.prototype key */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "error": "VALIDATION_ERROR",
+                         *       "message": "body must have required property 'payload'"
+                         *     }
+                         */
+                        "application/json": {
+                            /**
+                             * @description stable UPPER_SNAKE code
+                             * @example VALIDATION_ERROR
+                             */
+                            error: string;
+                            /** @description what went wrong, for humans */
+                            message: string;
+                        };
+                    };
+                };
+                /** @description Missing or wrong API token */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "error": "VALIDATION_ERROR",
+                         *       "message": "body must have required property 'payload'"
+                         *     }
+                         */
+                        "application/json": {
+                            /**
+                             * @description stable UPPER_SNAKE code
+                             * @example VALIDATION_ERROR
+                             */
+                            error: string;
+                            /** @description what went wrong, for humans */
+                            message: string;
+                        };
+                    };
+                };
+                /** @description The store cannot be reached (STORE_UNAVAILABLE) or the service is shutting down */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "error": "VALIDATION_ERROR",
+                         *       "message": "body must have required property 'payload'"
+                         *     }
+                         */
+                        "application/json": {
+                            /**
+                             * @description stable UPPER_SNAKE code
+                             * @example VALIDATION_ERROR
+                             */
+                            error: string;
+                            /** @description what went wrong, for humans */
+                            message: string;
+                        };
+                    };
+                };
+            };
+        };
+        trace?: never;
+    };
+    "/api/destinations/{destination}/pause": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Pause a destination: no attempts, its postbacks wait */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    /** @description the destination, URL-encoded: https%3A%2F%2Fapi.example.com%3A443 (the default port may be left out) */
+                    destination: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "destination": "https://api.example.com:443",
+                         *       "state": "quarantined",
+                         *       "stateSince": "2024-01-15T10:31:00.000Z",
+                         *       "inFlight": 0,
+                         *       "limit": 1,
+                         *       "failureRate": 1,
+                         *       "pending": 42,
+                         *       "lastAttemptAt": "2024-01-15T10:35:30.000Z",
+                         *       "lastError": "HTTP 503 Service Unavailable",
+                         *       "settings": {
+                         *         "maxConcurrency": null,
+                         *         "ratePerSecond": 5,
+                         *         "timeoutMs": null
+                         *       },
+                         *       "signing": {
+                         *         "rotating": false,
+                         *         "rotatedAt": null
+                         *       }
+                         *     }
+                         */
+                        "application/json": {
+                            /**
+                             * @description scheme://host:port
+                             * @example https://api.example.com:443
+                             */
+                            destination: string;
+                            /** @enum {unknown} */
+                            state: "active" | "paused" | "quarantined";
+                            stateSince: string | null;
+                            /** @description attempts under way, cluster-wide */
+                            inFlight: number;
+                            /** @description attempts it may have in flight now */
+                            limit: number;
+                            /** @description share of its last 20 attempts that failed */
+                            failureRate: number;
+                            /** @description postbacks waiting for an attempt */
+                            pending: number;
+                            lastAttemptAt: string | null;
+                            lastError: string | null;
+                            settings: {
+                                maxConcurrency: number | null;
+                                ratePerSecond: number | null;
+                                timeoutMs: number | null;
+                            };
+                            signing: {
+                                /** @description deliveries carry two signatures (new first) during the rotation grace */
+                                rotating: boolean;
+                                rotatedAt: string | null;
+                            };
+                        };
+                    };
+                };
+                /** @description Invalid input; the message names the field. Also: malformed JSON (INVALID_JSON), JSON nested deeper than 64 levels, a __proto__ or constructor.prototype key */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "error": "VALIDATION_ERROR",
+                         *       "message": "body must have required property 'payload'"
+                         *     }
+                         */
+                        "application/json": {
+                            /**
+                             * @description stable UPPER_SNAKE code
+                             * @example VALIDATION_ERROR
+                             */
+                            error: string;
+                            /** @description what went wrong, for humans */
+                            message: string;
+                        };
+                    };
+                };
+                /** @description Missing or wrong API token */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "error": "VALIDATION_ERROR",
+                         *       "message": "body must have required property 'payload'"
+                         *     }
+                         */
+                        "application/json": {
+                            /**
+                             * @description stable UPPER_SNAKE code
+                             * @example VALIDATION_ERROR
+                             */
+                            error: string;
+                            /** @description what went wrong, for humans */
+                            message: string;
+                        };
+                    };
+                };
+                /** @description The store cannot be reached (STORE_UNAVAILABLE) or the service is shutting down */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "error": "VALIDATION_ERROR",
+                         *       "message": "body must have required property 'payload'"
+                         *     }
+                         */
+                        "application/json": {
+                            /**
+                             * @description stable UPPER_SNAKE code
+                             * @example VALIDATION_ERROR
+                             */
+                            error: string;
+                            /** @description what went wrong, for humans */
+                            message: string;
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/destinations/{destination}/resume": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Resume a paused destination */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    /** @description the destination, URL-encoded: https%3A%2F%2Fapi.example.com%3A443 (the default port may be left out) */
+                    destination: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "destination": "https://api.example.com:443",
+                         *       "state": "quarantined",
+                         *       "stateSince": "2024-01-15T10:31:00.000Z",
+                         *       "inFlight": 0,
+                         *       "limit": 1,
+                         *       "failureRate": 1,
+                         *       "pending": 42,
+                         *       "lastAttemptAt": "2024-01-15T10:35:30.000Z",
+                         *       "lastError": "HTTP 503 Service Unavailable",
+                         *       "settings": {
+                         *         "maxConcurrency": null,
+                         *         "ratePerSecond": 5,
+                         *         "timeoutMs": null
+                         *       },
+                         *       "signing": {
+                         *         "rotating": false,
+                         *         "rotatedAt": null
+                         *       }
+                         *     }
+                         */
+                        "application/json": {
+                            /**
+                             * @description scheme://host:port
+                             * @example https://api.example.com:443
+                             */
+                            destination: string;
+                            /** @enum {unknown} */
+                            state: "active" | "paused" | "quarantined";
+                            stateSince: string | null;
+                            /** @description attempts under way, cluster-wide */
+                            inFlight: number;
+                            /** @description attempts it may have in flight now */
+                            limit: number;
+                            /** @description share of its last 20 attempts that failed */
+                            failureRate: number;
+                            /** @description postbacks waiting for an attempt */
+                            pending: number;
+                            lastAttemptAt: string | null;
+                            lastError: string | null;
+                            settings: {
+                                maxConcurrency: number | null;
+                                ratePerSecond: number | null;
+                                timeoutMs: number | null;
+                            };
+                            signing: {
+                                /** @description deliveries carry two signatures (new first) during the rotation grace */
+                                rotating: boolean;
+                                rotatedAt: string | null;
+                            };
+                        };
+                    };
+                };
+                /** @description Invalid input; the message names the field. Also: malformed JSON (INVALID_JSON), JSON nested deeper than 64 levels, a __proto__ or constructor.prototype key */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "error": "VALIDATION_ERROR",
+                         *       "message": "body must have required property 'payload'"
+                         *     }
+                         */
+                        "application/json": {
+                            /**
+                             * @description stable UPPER_SNAKE code
+                             * @example VALIDATION_ERROR
+                             */
+                            error: string;
+                            /** @description what went wrong, for humans */
+                            message: string;
+                        };
+                    };
+                };
+                /** @description Missing or wrong API token */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "error": "VALIDATION_ERROR",
+                         *       "message": "body must have required property 'payload'"
+                         *     }
+                         */
+                        "application/json": {
+                            /**
+                             * @description stable UPPER_SNAKE code
+                             * @example VALIDATION_ERROR
+                             */
+                            error: string;
+                            /** @description what went wrong, for humans */
+                            message: string;
+                        };
+                    };
+                };
+                /** @description The store cannot be reached (STORE_UNAVAILABLE) or the service is shutting down */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "error": "VALIDATION_ERROR",
+                         *       "message": "body must have required property 'payload'"
+                         *     }
+                         */
+                        "application/json": {
+                            /**
+                             * @description stable UPPER_SNAKE code
+                             * @example VALIDATION_ERROR
+                             */
+                            error: string;
+                            /** @description what went wrong, for humans */
+                            message: string;
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/destinations/{destination}/secret": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Read a destination’s own secret */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    /** @description the destination, URL-encoded: https%3A%2F%2Fapi.example.com%3A443 (the default port may be left out) */
+                    destination: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "secret": "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"
+                         *     }
+                         */
+                        "application/json": {
+                            /** @description a Standard Webhooks secret */
+                            secret: string;
+                        };
+                    };
+                };
+                /** @description Invalid input; the message names the field. Also: malformed JSON (INVALID_JSON), JSON nested deeper than 64 levels, a __proto__ or constructor.prototype key */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "error": "VALIDATION_ERROR",
+                         *       "message": "body must have required property 'payload'"
+                         *     }
+                         */
+                        "application/json": {
+                            /**
+                             * @description stable UPPER_SNAKE code
+                             * @example VALIDATION_ERROR
+                             */
+                            error: string;
+                            /** @description what went wrong, for humans */
+                            message: string;
+                        };
+                    };
+                };
+                /** @description Missing or wrong API token */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "error": "VALIDATION_ERROR",
+                         *       "message": "body must have required property 'payload'"
+                         *     }
+                         */
+                        "application/json": {
+                            /**
+                             * @description stable UPPER_SNAKE code
+                             * @example VALIDATION_ERROR
+                             */
+                            error: string;
+                            /** @description what went wrong, for humans */
+                            message: string;
+                        };
+                    };
+                };
+                /** @description No such destination */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "error": "VALIDATION_ERROR",
+                         *       "message": "body must have required property 'payload'"
+                         *     }
+                         */
+                        "application/json": {
+                            /**
+                             * @description stable UPPER_SNAKE code
+                             * @example VALIDATION_ERROR
+                             */
+                            error: string;
+                            /** @description what went wrong, for humans */
+                            message: string;
+                        };
+                    };
+                };
+                /** @description The store cannot be reached (STORE_UNAVAILABLE) or the service is shutting down */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "error": "VALIDATION_ERROR",
+                         *       "message": "body must have required property 'payload'"
+                         *     }
+                         */
+                        "application/json": {
+                            /**
+                             * @description stable UPPER_SNAKE code
+                             * @example VALIDATION_ERROR
+                             */
+                            error: string;
+                            /** @description what went wrong, for humans */
+                            message: string;
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        /**
+         * Give a destination a signing secret of its own
+         * @description Made here unless `secret` is given. For SIGNING_ROTATION_GRACE_MS, deliveries carry the new and the old signature.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    /** @description the destination, URL-encoded: https%3A%2F%2Fapi.example.com%3A443 (the default port may be left out) */
+                    destination: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        /** @description a Standard Webhooks secret */
+                        secret?: string;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "secret": "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"
+                         *     }
+                         */
+                        "application/json": {
+                            /** @description a Standard Webhooks secret */
+                            secret: string;
+                        };
+                    };
+                };
+                /** @description Invalid input; the message names the field. Also: malformed JSON (INVALID_JSON), JSON nested deeper than 64 levels, a __proto__ or constructor.prototype key */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "error": "VALIDATION_ERROR",
+                         *       "message": "body must have required property 'payload'"
+                         *     }
+                         */
+                        "application/json": {
+                            /**
+                             * @description stable UPPER_SNAKE code
+                             * @example VALIDATION_ERROR
+                             */
+                            error: string;
+                            /** @description what went wrong, for humans */
+                            message: string;
+                        };
+                    };
+                };
+                /** @description Missing or wrong API token */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "error": "VALIDATION_ERROR",
+                         *       "message": "body must have required property 'payload'"
+                         *     }
+                         */
+                        "application/json": {
+                            /**
+                             * @description stable UPPER_SNAKE code
+                             * @example VALIDATION_ERROR
+                             */
+                            error: string;
+                            /** @description what went wrong, for humans */
+                            message: string;
+                        };
+                    };
+                };
+                /** @description The store cannot be reached (STORE_UNAVAILABLE) or the service is shutting down */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "error": "VALIDATION_ERROR",
+                         *       "message": "body must have required property 'payload'"
+                         *     }
+                         */
+                        "application/json": {
+                            /**
+                             * @description stable UPPER_SNAKE code
+                             * @example VALIDATION_ERROR
+                             */
+                            error: string;
+                            /** @description what went wrong, for humans */
+                            message: string;
+                        };
+                    };
+                };
+            };
+        };
+        /**
+         * Go back to POSTBACK_SIGNING_SECRET
+         * @description The secret it had is still signed with for SIGNING_ROTATION_GRACE_MS.
+         */
+        delete: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    /** @description the destination, URL-encoded: https%3A%2F%2Fapi.example.com%3A443 (the default port may be left out) */
+                    destination: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "destination": "https://api.example.com:443",
+                         *       "state": "quarantined",
+                         *       "stateSince": "2024-01-15T10:31:00.000Z",
+                         *       "inFlight": 0,
+                         *       "limit": 1,
+                         *       "failureRate": 1,
+                         *       "pending": 42,
+                         *       "lastAttemptAt": "2024-01-15T10:35:30.000Z",
+                         *       "lastError": "HTTP 503 Service Unavailable",
+                         *       "settings": {
+                         *         "maxConcurrency": null,
+                         *         "ratePerSecond": 5,
+                         *         "timeoutMs": null
+                         *       },
+                         *       "signing": {
+                         *         "rotating": false,
+                         *         "rotatedAt": null
+                         *       }
+                         *     }
+                         */
+                        "application/json": {
+                            /**
+                             * @description scheme://host:port
+                             * @example https://api.example.com:443
+                             */
+                            destination: string;
+                            /** @enum {unknown} */
+                            state: "active" | "paused" | "quarantined";
+                            stateSince: string | null;
+                            /** @description attempts under way, cluster-wide */
+                            inFlight: number;
+                            /** @description attempts it may have in flight now */
+                            limit: number;
+                            /** @description share of its last 20 attempts that failed */
+                            failureRate: number;
+                            /** @description postbacks waiting for an attempt */
+                            pending: number;
+                            lastAttemptAt: string | null;
+                            lastError: string | null;
+                            settings: {
+                                maxConcurrency: number | null;
+                                ratePerSecond: number | null;
+                                timeoutMs: number | null;
+                            };
+                            signing: {
+                                /** @description deliveries carry two signatures (new first) during the rotation grace */
+                                rotating: boolean;
+                                rotatedAt: string | null;
+                            };
+                        };
+                    };
+                };
+                /** @description Invalid input; the message names the field. Also: malformed JSON (INVALID_JSON), JSON nested deeper than 64 levels, a __proto__ or constructor.prototype key */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "error": "VALIDATION_ERROR",
+                         *       "message": "body must have required property 'payload'"
+                         *     }
+                         */
+                        "application/json": {
+                            /**
+                             * @description stable UPPER_SNAKE code
+                             * @example VALIDATION_ERROR
+                             */
+                            error: string;
+                            /** @description what went wrong, for humans */
+                            message: string;
+                        };
+                    };
+                };
+                /** @description Missing or wrong API token */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "error": "VALIDATION_ERROR",
+                         *       "message": "body must have required property 'payload'"
+                         *     }
+                         */
+                        "application/json": {
+                            /**
+                             * @description stable UPPER_SNAKE code
+                             * @example VALIDATION_ERROR
+                             */
+                            error: string;
+                            /** @description what went wrong, for humans */
+                            message: string;
+                        };
+                    };
+                };
+                /** @description No such destination */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "error": "VALIDATION_ERROR",
+                         *       "message": "body must have required property 'payload'"
+                         *     }
+                         */
+                        "application/json": {
+                            /**
+                             * @description stable UPPER_SNAKE code
+                             * @example VALIDATION_ERROR
+                             */
+                            error: string;
+                            /** @description what went wrong, for humans */
+                            message: string;
+                        };
+                    };
+                };
+                /** @description The store cannot be reached (STORE_UNAVAILABLE) or the service is shutting down */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "error": "VALIDATION_ERROR",
+                         *       "message": "body must have required property 'payload'"
+                         *     }
+                         */
+                        "application/json": {
+                            /**
+                             * @description stable UPPER_SNAKE code
+                             * @example VALIDATION_ERROR
+                             */
+                            error: string;
+                            /** @description what went wrong, for humans */
+                            message: string;
+                        };
+                    };
+                };
+            };
+        };
         options?: never;
         head?: never;
         patch?: never;

@@ -3,10 +3,10 @@ import type { LookupFunction } from 'node:net'
 import type { FastifyInstance } from 'fastify'
 import fp from 'fastify-plugin'
 import type { Config } from '../../config.js'
+import { logFailedAttempts } from '../../ops/attempt-log.js'
 import { createHttpClient } from '../../postbacks/delivery/http-client.js'
-import { createSigner } from '../../postbacks/delivery/signing.js'
+import { createSigning, globalSecretsOf } from '../../postbacks/delivery/signing.js'
 import { createPostbackService, type PostbackService } from '../../postbacks/service.js'
-import { createStore } from '../../stores/registry.js'
 import { USER_AGENT } from '../../version.js'
 
 declare module 'fastify' {
@@ -17,7 +17,7 @@ declare module 'fastify' {
 
 export interface PostbacksPluginOptions {
   config: Config
-  /** How long attempts in flight may run on after close() before they are cut off. */
+  /** How long attempts in flight may run on after close() starts before they are cut off. */
   drainMs: number
   /** resolves destination hostnames (the system resolver by default) */
   lookup?: LookupFunction
@@ -26,10 +26,7 @@ export interface PostbacksPluginOptions {
 async function postbacks(app: FastifyInstance, { config, drainMs, lookup }: PostbacksPluginOptions) {
   const blockPrivateNetworks = !config.POSTBACK_ALLOW_PRIVATE_NETWORKS
   const service = createPostbackService({
-    store: await createStore(config, {
-      warn: (message) => app.log.warn(message),
-      error: (message) => app.log.error(message),
-    }),
+    store: app.stores.postbacks,
     http: createHttpClient({
       connectionsPerOrigin: config.POSTBACK_CONCURRENCY,
       blockPrivateNetworks,
@@ -45,18 +42,26 @@ async function postbacks(app: FastifyInstance, { config, drainMs, lookup }: Post
     userAgent: USER_AGENT,
     backoffMs: config.POSTBACK_BACKOFF_MS,
     concurrency: config.POSTBACK_CONCURRENCY,
-    ...(config.POSTBACK_SIGNING_SECRET ? { sign: createSigner(config.POSTBACK_SIGNING_SECRET) } : {}),
+    signing: createSigning({ globalSecrets: globalSecretsOf(config.POSTBACK_SIGNING_SECRET), graceMs: config.SIGNING_ROTATION_GRACE_MS }),
     notify: (target, postback) => {
       app.realtime.dispatch(target, `postback.${postback.status}`, postback).catch((error: unknown) => {
         app.log.warn({ err: error, postbackId: postback.id }, 'postback notification failed')
       })
     },
-    observer: app.metrics.postbackObserver,
+    // The operations plugin is registered after this one; these run only once deliveries start.
+    operations: { listening: () => app.operations.listening(), tell: (postback) => app.operations.tell(postback) },
+    onDestinationEvent: (event) => app.operations.destinationChanged(event),
+    observer: logFailedAttempts(app.metrics.postbackObserver, app.log),
     onError: (error) => app.log.error({ err: error }, 'postback consumer error'),
   })
   app.decorate('postbacks', service)
   app.addHook('onReady', async () => service.start())
-  app.addHook('onClose', async () => service.close(drainMs))
+  // The drain time counts from the start of closing, not from when the requests under way are done.
+  let closingSince = 0
+  app.addHook('preClose', async () => {
+    closingSince = Date.now()
+  })
+  app.addHook('onClose', async () => service.close(Math.max(0, drainMs - (Date.now() - closingSince))))
 }
 
-export default fp(postbacks, { name: 'postbacks', dependencies: ['realtime', 'metrics'] })
+export default fp(postbacks, { name: 'postbacks', dependencies: ['realtime', 'metrics', 'stores'] })

@@ -2,11 +2,13 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import Type from 'typebox'
 import { VERSION } from '../../version.js'
-import { errorSchema } from '../schemas.js'
+
+const HEALTH_STATUSES = ['ok', 'degraded', 'shutting_down'] as const
+type HealthStatus = (typeof HEALTH_STATUSES)[number]
 
 const HealthSchema = Type.Object(
   {
-    status: Type.Enum(['ok', 'degraded']),
+    status: Type.Enum(HEALTH_STATUSES),
     timestamp: Type.String({ format: 'date-time' }),
     uptime: Type.Number({ description: 'seconds since the process started' }),
     store: Type.String({ examples: ['sqlite'] }),
@@ -38,24 +40,25 @@ const healthRoutes: FastifyPluginAsyncTypebox = async (app) => {
       schema: {
         summary: 'Service health',
         description:
-          'Open to everyone. 503 with status "degraded" when the store cannot be reached or is full; ' +
-          'status "degraded" with 200 when it serves but lost data. `problems` says what is wrong.',
+          'Open to everyone. 503 with status "degraded" when the store cannot be reached or is full, and ' +
+          '"shutting_down" from the moment the service starts to stop (SIGTERM, SIGINT); status "degraded" with 200 ' +
+          'when it serves but lost data. `problems` says what is wrong.',
         tags: ['operations'],
         security: [],
         response: {
           200: HealthSchema,
-          503: Type.Union([HealthSchema, errorSchema('Shutting down (SHUTTING_DOWN)')], {
-            description: 'The store cannot be reached ("degraded"), or the service is shutting down',
-          }),
+          503: { ...HealthSchema, description: 'The store cannot be reached ("degraded"), or the service is shutting down' },
         },
       },
+      config: { answersWhileClosing: true },
     },
     async (_request, reply) => {
       const problems = await app.postbacks.problems()
       const serving = !problems.some((p) => BLOCKING.has(p.code))
-      reply.status(serving ? 200 : 503)
+      const status: HealthStatus = app.shuttingDown() ? 'shutting_down' : serving && problems.length === 0 ? 'ok' : 'degraded'
+      reply.status(status === 'shutting_down' || !serving ? 503 : 200)
       return {
-        status: serving && problems.length === 0 ? ('ok' as const) : ('degraded' as const),
+        status,
         timestamp: new Date().toISOString(),
         uptime: process.uptime(),
         store: app.postbacks.storeKind,

@@ -4,6 +4,7 @@ import Type from 'typebox'
 import { ValidationError } from '../../errors.js'
 import { EnqueueBodySchema, ListQuerySchema, RetryFilterSchema } from '../../postbacks/schemas.js'
 import { InvalidCursorError } from '../../postbacks/store.js'
+import { ActivitySchema } from '../../postbacks/activity.js'
 import { PostbackDetailSchema, PostbackViewSchema, STATUSES } from '../../postbacks/types.js'
 import { apiErrors, bodyErrors, conflict, errorSchema, notFound, storeFull } from '../schemas.js'
 
@@ -185,6 +186,19 @@ const postbackRoutes: FastifyPluginAsyncTypebox = async (app) => {
       },
     },
     async (request) => app.postbacks.cancel(request.params.id),
+  )
+
+  app.get(
+    '/queue/activity',
+    {
+      schema: {
+        summary: 'The last 15 minutes of delivery, in 10-second buckets',
+        description: 'Postbacks delivered and failed, attempts, queue depth and the busiest destinations’ failure rates.',
+        tags: ['postbacks'],
+        response: { 200: ActivitySchema, ...apiErrors },
+      },
+    },
+    async () => app.postbacks.activity(),
   )
 
   app.get(

@@ -2,18 +2,25 @@
 // mint client tokens for browsers.
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import Type from 'typebox'
-import { NAME_MAX_LENGTH } from '../../realtime/handshake.js'
+import { RESERVED_EVENTS } from '../../realtime/events.js'
+import { NAME_MAX_LENGTH, NAME_PATTERN } from '../../realtime/handshake.js'
 import { dispatchWithFallback } from '../../realtime/offline-fallback.js'
 import { HTTP_METHODS } from '../../postbacks/types.js'
 import { apiErrors, bodyErrors } from '../schemas.js'
 
-const Name = (description: string) => Type.String({ minLength: 1, maxLength: NAME_MAX_LENGTH, description })
+/** A channel or userId: the same rule as the socket handshake, so whatever is accepted here can connect. */
+const Name = (description: string) =>
+  Type.String({ minLength: 1, maxLength: NAME_MAX_LENGTH, pattern: NAME_PATTERN, description })
 
 const DispatchBodySchema = Type.Object(
   {
     channel: Type.Optional(Name('every socket in this channel (with userId: only that user’s sockets in it)')),
     userId: Type.Optional(Name('every socket of this user, in any channel')),
-    event: Type.String({ minLength: 1, maxLength: 200, description: 'the event name clients listen to' }),
+    event: Type.String({
+      minLength: 1,
+      maxLength: 200,
+      description: `the event name clients listen to; not one the service or Socket.IO sends (${[...RESERVED_EVENTS].join(', ')})`,
+    }),
     data: Type.Optional(Type.Unknown({ description: 'any JSON value, delivered as `data`' })),
     ack: Type.Optional(Type.Boolean({ description: 'wait for clients to acknowledge, up to ackTimeoutMs' })),
     ackTimeoutMs: Type.Integer({ minimum: 1, maximum: 60_000, default: 5000 }),

@@ -102,7 +102,6 @@ export function createHttpClient(options: HttpClientOptions): HttpClient {
           statusCode,
           ...(keptBytes ? { responseBody: Buffer.concat(kept).toString('utf8') } : {}),
           ...retryAfter(statusCode!, headers['retry-after'], Date.now()),
-          ...(statusCode! >= 300 && statusCode! < 400 ? { error: `Redirect not followed (${statusCode})` } : {}),
         })
       const cut = (reason: string, result: Omit<AttemptResult, 'startedAt' | 'durationMs'> = { error: reason }) => {
         finish(result)

@@ -1,78 +1,155 @@
-// Which IP addresses a postback must never reach unless private networks are allowed:
-// loopback, private, link-local, CGNAT, unique-local, cloud metadata, multicast and reserved.
+// Which IP addresses a postback must never reach unless private networks are allowed. The table
+// follows the IANA IPv4 and IPv6 Special-Purpose Address Registries entry by entry, with their
+// names; an address takes the verdict of the most specific entry that holds it.
+//
+// Verdicts: entries IANA marks "Globally Reachable: False" are blocked. Entries marked True (the
+// anycast services, AS112, AMT, ORCHIDv2, DETs) are allowed: they are public destinations carved
+// out of blocked parents such as 192.0.0.0/24 and 2001::/23. Entries marked N/A are deprecated or
+// tunnels: 192.88.99.0/24, 2001:10::/28 and Teredo (whose IPv4 end is hidden) are blocked; 6to4
+// carries the IPv4 address it reaches and is judged by it, as are IPv4-mapped and NAT64 addresses.
+// A few entries come from elsewhere and say so: multicast, the IPv6 space outside global unicast,
+// deprecated site-local, and the cloud metadata addresses.
 import { isIPv4, isIPv6 } from 'node:net'
 
-type Range = [first: number, prefix: number, kind: string]
+export interface SpecialRange {
+  block: string
+  /** the registry's name */
+  name: string
+  source: string
+  /** how the address is described when refused: "a <kind> address" */
+  kind: string
+  verdict: 'blocked' | 'allowed' | 'embedded-ipv4'
+}
 
-const IPV4_BLOCKED: Range[] = [
-  [ipv4('0.0.0.0'), 8, 'unspecified'],
-  [ipv4('10.0.0.0'), 8, 'private'],
-  [ipv4('100.64.0.0'), 10, 'CGNAT'],
-  [ipv4('127.0.0.0'), 8, 'loopback'],
-  [ipv4('169.254.169.254'), 32, 'cloud metadata'],
-  [ipv4('169.254.0.0'), 16, 'link-local'],
-  [ipv4('172.16.0.0'), 12, 'private'],
-  [ipv4('192.0.0.0'), 24, 'reserved'],
-  [ipv4('192.168.0.0'), 16, 'private'],
-  [ipv4('198.18.0.0'), 15, 'reserved'],
-  [ipv4('224.0.0.0'), 4, 'multicast'],
-  [ipv4('240.0.0.0'), 4, 'reserved'],
+const range = (block: string, name: string, source: string, kind: string, verdict: SpecialRange['verdict'] = 'blocked') =>
+  ({ block, name, source, kind, verdict }) as const
+
+const GLOBAL = 'globally reachable'
+
+export const SPECIAL_RANGES: readonly SpecialRange[] = [
+  // IANA IPv4 Special-Purpose Address Registry
+  range('0.0.0.0/8', '"This network"', 'RFC 791', 'unspecified'),
+  range('0.0.0.0/32', '"This host on this network"', 'RFC 1122', 'unspecified'),
+  range('10.0.0.0/8', 'Private-Use', 'RFC 1918', 'private'),
+  range('100.64.0.0/10', 'Shared Address Space', 'RFC 6598', 'CGNAT'),
+  range('127.0.0.0/8', 'Loopback', 'RFC 1122', 'loopback'),
+  range('169.254.0.0/16', 'Link Local', 'RFC 3927', 'link-local'),
+  range('172.16.0.0/12', 'Private-Use', 'RFC 1918', 'private'),
+  range('192.0.0.0/24', 'IETF Protocol Assignments', 'RFC 6890', 'reserved'),
+  range('192.0.0.0/29', 'IPv4 Service Continuity Prefix', 'RFC 7335', 'reserved'),
+  range('192.0.0.8/32', 'IPv4 dummy address', 'RFC 7600', 'reserved'),
+  range('192.0.0.9/32', 'Port Control Protocol Anycast', 'RFC 7723', GLOBAL, 'allowed'),
+  range('192.0.0.10/32', 'Traversal Using Relays around NAT Anycast', 'RFC 8155', GLOBAL, 'allowed'),
+  range('192.0.0.170/32', 'NAT64/DNS64 Discovery', 'RFC 8880', 'reserved'),
+  range('192.0.0.171/32', 'NAT64/DNS64 Discovery', 'RFC 8880', 'reserved'),
+  range('192.0.2.0/24', 'Documentation (TEST-NET-1)', 'RFC 5737', 'documentation'),
+  range('192.31.196.0/24', 'AS112-v4', 'RFC 7535', GLOBAL, 'allowed'),
+  range('192.52.193.0/24', 'AMT', 'RFC 7450', GLOBAL, 'allowed'),
+  range('192.88.99.0/24', 'Deprecated (6to4 Relay Anycast)', 'RFC 7526', 'deprecated'),
+  range('192.168.0.0/16', 'Private-Use', 'RFC 1918', 'private'),
+  range('192.175.48.0/24', 'Direct Delegation AS112 Service', 'RFC 7534', GLOBAL, 'allowed'),
+  range('198.18.0.0/15', 'Benchmarking', 'RFC 2544', 'benchmarking'),
+  range('198.51.100.0/24', 'Documentation (TEST-NET-2)', 'RFC 5737', 'documentation'),
+  range('203.0.113.0/24', 'Documentation (TEST-NET-3)', 'RFC 5737', 'documentation'),
+  range('240.0.0.0/4', 'Reserved', 'RFC 1112', 'reserved'),
+  range('255.255.255.255/32', 'Limited Broadcast', 'RFC 919', 'broadcast'),
+  // Not special-purpose, yet never a unicast destination
+  range('224.0.0.0/4', 'Multicast', 'RFC 5771 (IANA IPv4 Multicast Address Space)', 'multicast'),
+  // Instance metadata services (AWS, GCP, Azure, OpenStack …): credentials live there
+  range('169.254.169.254/32', 'Cloud instance metadata', 'cloud providers', 'cloud metadata'),
+
+  // IANA IPv6 Address Space: only 2000::/3 is allocated as global unicast; the rest is reserved
+  range('::/0', 'Reserved by IETF (outside global unicast)', 'IANA IPv6 Address Space', 'reserved'),
+  range('2000::/3', 'Global Unicast', 'RFC 4291', GLOBAL, 'allowed'),
+  // IANA IPv6 Special-Purpose Address Registry
+  range('::1/128', 'Loopback Address', 'RFC 4291', 'loopback'),
+  range('::/128', 'Unspecified Address', 'RFC 4291', 'unspecified'),
+  range('::ffff:0:0/96', 'IPv4-mapped Address', 'RFC 4291', 'IPv4-mapped', 'embedded-ipv4'),
+  range('64:ff9b::/96', 'IPv4-IPv6 Translat.', 'RFC 6052', 'NAT64', 'embedded-ipv4'),
+  range('64:ff9b:1::/48', 'IPv4-IPv6 Translat.', 'RFC 8215', 'private'),
+  range('100::/64', 'Discard-Only Address Block', 'RFC 6666', 'reserved'),
+  range('100:0:0:1::/64', 'Dummy IPv6 Prefix', 'RFC 9780', 'reserved'),
+  range('2001::/23', 'IETF Protocol Assignments', 'RFC 2928', 'reserved'),
+  range('2001::/32', 'TEREDO', 'RFC 4380', 'Teredo'),
+  range('2001:1::1/128', 'Port Control Protocol Anycast', 'RFC 7723', GLOBAL, 'allowed'),
+  range('2001:1::2/128', 'Traversal Using Relays around NAT Anycast', 'RFC 8155', GLOBAL, 'allowed'),
+  range('2001:1::3/128', 'DNS-SD Service Registration Protocol Anycast', 'RFC 9665', GLOBAL, 'allowed'),
+  range('2001:2::/48', 'Benchmarking', 'RFC 5180', 'benchmarking'),
+  range('2001:3::/32', 'AMT', 'RFC 7450', GLOBAL, 'allowed'),
+  range('2001:4:112::/48', 'AS112-v6', 'RFC 7535', GLOBAL, 'allowed'),
+  range('2001:10::/28', 'Deprecated (previously ORCHID)', 'RFC 4843', 'deprecated'),
+  range('2001:20::/28', 'ORCHIDv2', 'RFC 7343', GLOBAL, 'allowed'),
+  range('2001:30::/28', 'Drone Remote ID Protocol Entity Tags (DETs) Prefix', 'RFC 9374', GLOBAL, 'allowed'),
+  range('2001:db8::/32', 'Documentation', 'RFC 3849', 'documentation'),
+  range('2002::/16', '6to4', 'RFC 3056', '6to4', 'embedded-ipv4'),
+  range('2620:4f:8000::/48', 'Direct Delegation AS112 Service', 'RFC 7534', GLOBAL, 'allowed'),
+  range('3fff::/20', 'Documentation', 'RFC 9637', 'documentation'),
+  range('5f00::/16', 'Segment Routing (SRv6) SIDs', 'RFC 9602', 'reserved'),
+  range('fc00::/7', 'Unique-Local', 'RFC 4193', 'unique-local'),
+  range('fe80::/10', 'Link-Local Unicast', 'RFC 4291', 'link-local'),
+  // Not special-purpose, yet never a destination
+  range('::ffff:0:0:0/96', 'IPv4-translated (SIIT)', 'RFC 2765', 'reserved'),
+  range('fec0::/10', 'Site-local (deprecated)', 'RFC 3879', 'site-local'),
+  range('ff00::/8', 'Multicast', 'RFC 4291', 'multicast'),
+  range('fd00:ec2::254/128', 'Cloud instance metadata (AWS)', 'cloud providers', 'cloud metadata'),
 ]
 
-/** The first 16 bits of an IPv6 address, for the ranges that need no more. */
-const IPV6_BLOCKED_BY_PREFIX: [mask: number, value: number, kind: string][] = [
-  [0xfe00, 0xfc00, 'unique-local'], // fc00::/7
-  [0xffc0, 0xfe80, 'link-local'], // fe80::/10
-  [0xffc0, 0xfec0, 'site-local'], // fec0::/10
-  [0xff00, 0xff00, 'multicast'], // ff00::/8
-]
+interface Parsed {
+  range: SpecialRange
+  bits: 32 | 128
+  prefix: number
+  network: bigint
+}
+
+const PARSED: Parsed[] = SPECIAL_RANGES.map((entry) => {
+  const [address, prefix] = entry.block.split('/') as [string, string]
+  const bits = isIPv4(address) ? 32 : 128
+  return { range: entry, bits, prefix: Number(prefix), network: bits === 32 ? ipv4(address) : ipv6(address) }
+})
+
+/** The most specific entry of the table holding `address`; undefined when none does. */
+export function specialRangeOf(address: string): SpecialRange | undefined {
+  if (isIPv4(address)) return longestMatch(ipv4(address), 32)?.range
+  if (isIPv6(address)) return longestMatch(ipv6(address.replace(/%.*$/, '')), 128)?.range
+  return undefined
+}
 
 /** Why `address` is blocked (e.g. "loopback"), or undefined when it is a public address. */
 export function blockedKind(address: string): string | undefined {
-  if (isIPv4(address)) return ipv4Kind(ipv4(address))
-  if (isIPv6(address)) return ipv6Kind(ipv6Words(address.replace(/%.*$/, '')))
+  if (isIPv4(address)) return verdictOf(ipv4(address), 32)
+  if (isIPv6(address)) return verdictOf(ipv6(address.replace(/%.*$/, '')), 128)
   return 'not an IP address'
 }
 
-function ipv4Kind(value: number): string | undefined {
-  for (const [first, prefix, kind] of IPV4_BLOCKED) {
-    const mask = prefix === 0 ? 0 : (~0 << (32 - prefix)) >>> 0
-    if (((value & mask) >>> 0) === first) return kind
-  }
-  return undefined
+function verdictOf(value: bigint, bits: 32 | 128): string | undefined {
+  const match = longestMatch(value, bits)
+  if (match === undefined || match.range.verdict === 'allowed') return undefined
+  if (match.range.verdict === 'blocked') return match.range.kind
+  // 6to4 carries its IPv4 address in bits 16–47; the others in their last 32 bits.
+  const embedded = match.range.block === '2002::/16' ? (value >> 80n) & 0xffffffffn : value & 0xffffffffn
+  return verdictOf(embedded, 32)
 }
 
-function ipv6Kind(w: number[]): string | undefined {
-  const zeroUpTo = (n: number) => w.slice(0, n).every((x) => x === 0)
-  const embedded = (hi: number, lo: number) => ((hi << 16) | lo) >>> 0
-  if (zeroUpTo(8)) return 'unspecified'
-  if (zeroUpTo(7) && w[7] === 1) return 'loopback'
-  // IPv4-mapped (::ffff:a.b.c.d) and the deprecated IPv4-compatible (::a.b.c.d) carry an IPv4 address.
-  if (zeroUpTo(5) && (w[5] === 0xffff || w[5] === 0)) return ipv4Kind(embedded(w[6]!, w[7]!))
-  // NAT64 (64:ff9b::/96) reaches the IPv4 address in its last 32 bits; 64:ff9b:1::/48 is local use.
-  if (w[0] === 0x64 && w[1] === 0xff9b) {
-    if (w.slice(2, 6).every((x) => x === 0)) return ipv4Kind(embedded(w[6]!, w[7]!))
-    if (w[2] === 1) return 'private'
+function longestMatch(value: bigint, bits: 32 | 128): Parsed | undefined {
+  let best: Parsed | undefined
+  for (const entry of PARSED) {
+    if (entry.bits !== bits || (best && best.prefix >= entry.prefix)) continue
+    const shift = BigInt(bits - entry.prefix)
+    if (value >> shift === entry.network >> shift) best = entry
   }
-  // 6to4 (2002::/16) carries an IPv4 address in bits 16–47.
-  if (w[0] === 0x2002) return ipv4Kind(embedded(w[1]!, w[2]!))
-  if (w[0] === 0x100 && zeroUpTo(4)) return 'reserved' // 100::/64, discard-only
-  for (const [mask, value, kind] of IPV6_BLOCKED_BY_PREFIX) {
-    if ((w[0]! & mask) === value) return kind
-  }
-  return undefined
+  return best
 }
 
-function ipv4(address: string): number {
-  return address.split('.').reduce((acc, part) => ((acc << 8) | Number(part)) >>> 0, 0)
+function ipv4(address: string): bigint {
+  return address.split('.').reduce((acc, part) => (acc << 8n) | BigInt(Number(part)), 0n)
 }
 
-/** The eight 16-bit words of an IPv6 address, with any trailing dotted IPv4 part expanded. */
-function ipv6Words(address: string): number[] {
+/** The 128 bits of an IPv6 address, with any trailing dotted IPv4 part expanded. */
+function ipv6(address: string): bigint {
   let text = address
   const dotted = /(\d+\.\d+\.\d+\.\d+)$/.exec(text)
   if (dotted) {
-    const v4 = ipv4(dotted[1]!)
+    const v4 = Number(ipv4(dotted[1]!))
     text = `${text.slice(0, dotted.index)}${(v4 >>> 16).toString(16)}:${(v4 & 0xffff).toString(16)}`
   }
   const [head, tail] = text.includes('::') ? text.split('::') : [text, undefined]
@@ -80,5 +157,5 @@ function ipv6Words(address: string): number[] {
   const left = parse(head)
   const right = parse(tail)
   const middle = tail === undefined ? [] : new Array<number>(8 - left.length - right.length).fill(0)
-  return [...left, ...middle, ...right]
+  return [...left, ...middle, ...right].reduce((acc, word) => (acc << 16n) | BigInt(word), 0n)
 }

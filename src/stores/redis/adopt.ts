@@ -3,19 +3,20 @@
 // old queue's keys are deleted, once per Redis prefix.
 import type { Redis } from 'ioredis'
 import type { RedisKeys } from './keys.js'
+import type { CommonArgs } from './lua/library.js'
 import { adoptPostbacks } from './lua/operations.js'
 
 /** Bumped when records need adopting again. */
 const SCHEDULE_VERSION = '2'
 const CHUNK = 500
 
-export async function adoptEarlierRecords(redis: Redis, keys: RedisKeys, cap: number): Promise<void> {
+export async function adoptEarlierRecords(redis: Redis, keys: RedisKeys, common: () => CommonArgs): Promise<void> {
   if ((await redis.get(keys.scheduleVersion)) === SCHEDULE_VERSION) return
   for (const status of ['processing', 'pending'] as const) {
     let from = '-'
     for (;;) {
       const ids = await redis.zrange(keys.byStatus(status), from, '+', 'BYLEX', 'LIMIT', 0, CHUNK)
-      if (ids.length > 0) await adoptPostbacks(redis, { prefix: keys.prefix, now: Date.now(), cap, ids: JSON.stringify(ids) })
+      if (ids.length > 0) await adoptPostbacks(redis, { ...common(), ids: JSON.stringify(ids) })
       if (ids.length < CHUNK) break
       from = `(${ids.at(-1)}`
     }

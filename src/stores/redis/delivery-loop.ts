@@ -5,18 +5,21 @@
 // attempts finish (their records and the next claim share one round trip), when another instance
 // announces due work on the `wake` channel, and at the earliest due time Redis reported. Each
 // claim holds a lease that this instance renews while the attempt runs; the leases of an instance
-// that dies run out after POSTBACK_LOCK_MS, and any instance's reaper (every second) then makes
+// that dies run out after POSTBACK_LOCK_MS, and any instance's clockwork (every second) then makes
 // those postbacks due again and frees their slots.
 import { randomBytes } from 'node:crypto'
 import type { Redis } from 'ioredis'
+import { quarantineReason } from '../../destinations/health.js'
+import type { DestinationEvent } from '../../destinations/types.js'
+import type { AttemptReport, DeliveryHandler } from '../../postbacks/store.js'
 import type { DueDelivery, PostbackView } from '../../postbacks/types.js'
 import { DueTimer } from '../due-timer.js'
 import { waitAtMost } from '../drain.js'
-import type { AttemptReport, DeliveryHandler } from '../../postbacks/store.js'
 import type { RedisKeys } from './keys.js'
-import { reapLeases, renewLeases } from './lua/leases.js'
-import { settleAndClaim, type SettleRecord } from './lua/settle-and-claim.js'
-import { DUE_FIELDS, toDue } from './record.js'
+import { renewLeases, runClockwork, takeUnhandledEnds } from './lua/leases.js'
+import type { CommonArgs } from './lua/library.js'
+import { settleAndClaim, type RawDestinationEvent, type SettleRecord } from './lua/settle-and-claim.js'
+import { CLAIM_WIDTH, DUE_FIELDS, toDue } from './record.js'
 
 export interface DeliveryLoopOptions {
   redis: Redis
@@ -25,8 +28,10 @@ export interface DeliveryLoopOptions {
   keys: RedisKeys
   /** how long a claim lasts without renewal */
   lockMs: number
-  /** deliveries in flight at once to one destination, cluster-wide, before its window shrinks it */
-  hostConcurrency: number
+  /** DESTINATION_GIVE_UP_AFTER_MS */
+  giveUpAfterMs: number
+  /** the first arguments of every script, at this moment */
+  common(): CommonArgs
   handler: DeliveryHandler
   /** reads a postback for the handler's onEnded */
   view(id: string): Promise<PostbackView | undefined>
@@ -34,16 +39,19 @@ export interface DeliveryLoopOptions {
 
 interface Settling {
   record: SettleRecord
-  /** set when the attempt ended the postback */
+  /** set when the attempt may have ended the postback */
   ended?: { delivery: DueDelivery; status: 'completed' | 'failed' }
 }
 
 /** After a failed round trip (Redis unreachable), the next try. */
 const RETRY_MS = 1000
-/** Most expired leases taken back per reaper run. */
-const REAP_LIMIT = 500
+/** Most leases, streaks and quarantines the clockwork handles per run. */
+const CLOCKWORK_LIMIT = 500
+/** How often ends that their instance did not hand over within POSTBACK_LOCK_MS are looked for. */
+const UNHANDLED_ENDS_EVERY_MS = 1000
+const GIVE_UP_ERROR = 'DESTINATION_QUARANTINED: gave up after DESTINATION_GIVE_UP_AFTER_MS of quarantine of '
 
-export function reaperIntervalMs(lockMs: number): number {
+export function clockworkIntervalMs(lockMs: number): number {
   return Math.min(1000, Math.floor(lockMs / 2))
 }
 
@@ -55,6 +63,8 @@ export class DeliveryLoop {
   readonly #timer = new DueTimer(() => this.#requestFlush())
   readonly #intervals: NodeJS.Timeout[] = []
   #settling: Settling[] = []
+  /** ends whose callbacks are queued, to be marked handled with the next round trip */
+  #handled: string[] = []
   #claims = 0
   #flushing: Promise<void> | undefined
   #flushAgain = false
@@ -70,7 +80,8 @@ export class DeliveryLoop {
     subscriber.on('message', (_channel: string, at: string) => this.#woken(Number(at)))
     subscriber.subscribe(keys.wake).catch((error: unknown) => this.#options.handler.reportError(error))
     this.#every(Math.max(200, Math.floor(lockMs / 3)), () => this.#renew())
-    this.#every(reaperIntervalMs(lockMs), () => this.#reap())
+    this.#every(clockworkIntervalMs(lockMs), () => this.#clockwork())
+    this.#every(UNHANDLED_ENDS_EVERY_MS, () => this.#takeUnhandledEnds())
     this.#requestFlush()
   }
 
@@ -131,40 +142,39 @@ export class DeliveryLoop {
 
   /** One round trip; true when there may be more to claim at once. */
   async #settleAndClaim(): Promise<boolean> {
-    const { redis, keys, lockMs, handler, hostConcurrency } = this.#options
+    const { redis, lockMs, handler } = this.#options
     const batch = this.#settling
+    const handled = this.#handled
     const wanted = this.#closed ? 0 : handler.concurrency - this.#inFlight.size
-    if (batch.length === 0 && wanted <= 0) return false
+    if (batch.length === 0 && handled.length === 0 && wanted <= 0) return false
     this.#settling = []
-    const now = Date.now()
+    this.#handled = []
+    const common = this.#options.common()
     const lease = `${this.#instance}:${++this.#claims}`
     let result
     try {
       result = await settleAndClaim(redis, {
-        prefix: keys.prefix,
-        now,
-        cap: hostConcurrency,
+        ...common,
         records: JSON.stringify(batch.map((s) => s.record)),
+        handled: JSON.stringify(handled),
         wanted: Math.max(0, wanted),
         lease,
-        leaseUntil: now + lockMs,
+        leaseUntil: Number(common.now) + lockMs,
       })
     } catch (error) {
       this.#settling.unshift(...batch)
+      this.#handled.unshift(...handled)
       handler.reportError(error)
       if (!this.#closed) this.#timer.armAt(Date.now() + RETRY_MS)
       return false
     }
-    const [recorded, claimed, nextDue] = result
+    const [recorded, claimed, nextDue, events] = result
     batch.forEach(({ ended }, i) => {
-      if (recorded[i] === 1 && ended) {
-        const { delivery, status } = ended
-        handler.onEnded({ delivery, status, view: () => this.#options.view(delivery.id) })
-      }
+      if (recorded[i]! >= 2 && ended) this.#handOver(ended.delivery, ended.status, recorded[i] === 3)
     })
-    const width = 1 + DUE_FIELDS.length
-    for (let i = 0; i < claimed.length; i += width) {
-      this.#start(toDue(claimed[i]!, claimed.slice(i + 1, i + width)), lease)
+    this.#report(events)
+    for (let i = 0; i < claimed.length; i += CLAIM_WIDTH) {
+      this.#start(toDue(claimed[i]!, claimed.slice(i + 1, i + CLAIM_WIDTH)), lease)
     }
     if (nextDue === '' || this.#closed) return false
     const dueAt = Number(nextDue)
@@ -174,32 +184,43 @@ export class DeliveryLoop {
     return roomLeft && dueAt <= Date.now() && claimed.length > 0
   }
 
+  /** Hands an end to the handler; when it waits in Redis, it is marked handled once the handler is done. */
+  #handOver(delivery: DueDelivery, status: 'completed' | 'failed', waits: boolean): void {
+    const { handler, view } = this.#options
+    const done = handler.onEnded({ delivery, status, view: () => view(delivery.id) })
+    if (!waits) return
+    Promise.resolve(done).then(
+      () => {
+        this.#handled.push(delivery.id)
+        this.#requestFlush()
+      },
+      (error: unknown) => handler.reportError(error),
+    )
+  }
+
+  /** Destination events the scripts saw, as the handler hears them. */
+  #report(events: string[]): void {
+    for (let i = 0; i < events.length; i += 4) {
+      const [kind, destination, detail, since] = events.slice(i, i + 4) as RawDestinationEvent
+      const reason = kind === 'quarantined' ? quarantineReason(Number(detail), Number(since)) : detail
+      const event: DestinationEvent = { event: `destination.${kind}` as DestinationEvent['event'], destination, reason, at: Date.now() }
+      this.#options.handler.onDestinationEvent?.(event)
+    }
+  }
+
   #start(delivery: DueDelivery, lease: string): void {
     const { handler } = this.#options
     const settle = (record: Omit<SettleRecord, 'id' | 'lease'>, ended?: Settling['ended']) => {
       this.#settling.push({ record: { id: delivery.id, lease, ...record }, ...(ended ? { ended } : {}) })
     }
-    const release = () => settle({ kind: 'release', retryAt: '', error: '', statusCode: '', attempt: '', load: '' })
+    const release = () => settle(releaseRecord(delivery))
     const run = handler
       .deliver(delivery, this.#shutdown.signal)
-      .then(({ outcome, load }: AttemptReport) => {
+      .then((report: AttemptReport) => {
         // Cut off by shutdown: handed back at once, for any instance to deliver.
-        if (this.#shutdown.signal.aborted) {
-          release()
-          return
-        }
-        const { attempt } = outcome
-        settle(
-          {
-            kind: outcome.kind,
-            retryAt: outcome.kind === 'retry' ? String(outcome.retryAt) : '',
-            error: attempt.error ?? '',
-            statusCode: attempt.statusCode === undefined ? '' : String(attempt.statusCode),
-            attempt: JSON.stringify(attempt),
-            load,
-          },
-          outcome.kind === 'retry' ? undefined : { delivery, status: outcome.kind },
-        )
+        if (this.#shutdown.signal.aborted) return release()
+        // A failed outcome may be kept pending by a quarantine; the script says which ended.
+        settle(recordOf(delivery, report), report.outcome.kind === 'retry' ? undefined : { delivery, status: report.outcome.kind })
       })
       .catch((error: unknown) => {
         handler.reportError(error)
@@ -214,15 +235,63 @@ export class DeliveryLoop {
 
   async #renew(): Promise<void> {
     if (this.#inFlight.size === 0) return
-    const { redis, keys, lockMs } = this.#options
+    const { redis, lockMs } = this.#options
+    const common = this.#options.common()
     const leases = [...this.#inFlight].map(([id, { lease }]) => [id, lease])
-    await renewLeases(redis, { prefix: keys.prefix, leaseUntil: Date.now() + lockMs, leases: JSON.stringify(leases) })
+    await renewLeases(redis, { ...common, leaseUntil: Number(common.now) + lockMs, leases: JSON.stringify(leases) })
   }
 
-  async #reap(): Promise<void> {
-    const { redis, keys, handler, hostConcurrency } = this.#options
-    const [, nextDue] = await reapLeases(redis, { prefix: keys.prefix, now: Date.now(), cap: hostConcurrency, limit: REAP_LIMIT })
+  async #clockwork(): Promise<void> {
+    const { redis, handler, giveUpAfterMs } = this.#options
+    const [, nextDue, events] = await runClockwork(redis, {
+      ...this.#options.common(),
+      limit: CLOCKWORK_LIMIT,
+      giveUpAfterMs,
+      error: GIVE_UP_ERROR,
+    })
+    this.#report(events)
     // Also a safety net for a wake-up this instance missed (a reconnect of its subscriber).
     if (nextDue !== '' && !this.#closed && this.#inFlight.size < handler.concurrency) this.#woken(Number(nextDue))
   }
+
+  async #takeUnhandledEnds(): Promise<void> {
+    if (this.#closed) return
+    // An instance that stopped answering keeps its ends, like its leases, for POSTBACK_LOCK_MS.
+    const { redis, lockMs } = this.#options
+    const taken = await takeUnhandledEnds(redis, { ...this.#options.common(), graceMs: lockMs, limit: 100 })
+    const width = 2 + DUE_FIELDS.length
+    for (let i = 0; i < taken.length; i += width) {
+      const status = taken[i + 1] as 'completed' | 'failed'
+      this.#handOver(toDue(taken[i]!, taken.slice(i + 2, i + width)), status, true)
+    }
+  }
 }
+
+function recordOf(delivery: DueDelivery, { outcome, load, streak, holdUntil }: AttemptReport): Omit<SettleRecord, 'id' | 'lease'> {
+  const { attempt } = outcome
+  return {
+    kind: outcome.kind,
+    retryAt: outcome.kind === 'retry' ? String(outcome.retryAt) : '',
+    error: attempt.error ?? '',
+    statusCode: attempt.statusCode === undefined ? '' : String(attempt.statusCode),
+    attempt: JSON.stringify(attempt),
+    startedAt: String(Date.parse(attempt.at)),
+    load,
+    streak,
+    probe: delivery.probe ? '1' : '',
+    hold: holdUntil === undefined ? '' : String(holdUntil),
+  }
+}
+
+const releaseRecord = (delivery: DueDelivery): Omit<SettleRecord, 'id' | 'lease'> => ({
+  kind: 'release',
+  retryAt: '',
+  error: '',
+  statusCode: '',
+  attempt: '',
+  startedAt: '',
+  load: '',
+  streak: '',
+  probe: delivery.probe ? '1' : '',
+  hold: '',
+})

@@ -23,10 +23,22 @@ export const KEY_PARTS = {
   inFlight: 'inflight:',
   /** sorted set: every id being delivered, by when its lease ends (a dead instance's run out) */
   leases: 'leases',
-  /** hash per destination: its load window and recent outcomes */
+  /** hash per destination: its settings, pause, health, hold, rate bucket, secrets and load window */
   destination: 'dest:',
-  /** sorted set: destinations by when they last had an attempt, for stats */
+  /** sorted set: every destination known, by when it was last active (stats, GET /api/destinations) */
   destinations: 'dests',
+  /** hash per destination: ordering key → the postback at the head of its line */
+  orderingHeads: 'heads:',
+  /** list per destination and ordering key: the postbacks waiting behind the head, in order */
+  orderingLine: 'line:',
+  /** sorted set: destinations with a failure streak long enough to be quarantined, by its start */
+  streaking: 'streaking',
+  /** sorted set: quarantined destinations, by when giving up on their pending postbacks is next due */
+  quarantined: 'quarantined',
+  /** sorted set: ended postbacks whose callbacks are not queued yet, by when an instance took them */
+  unhandledEnds: 'ends',
+  /** hash per 10-second bucket, kept 15 minutes: delivered, failed, attempts, depth, a|<dest>, f|<dest> */
+  activity: 'activity:',
   /** pub/sub channel: "work is due at <epoch ms>", so idle instances claim it */
   wake: 'wake',
   /** string: written at start; its absence after a reconnect means Redis lost its data */
@@ -47,8 +59,11 @@ export function redisKeys(prefix: string) {
     byStatus: (status: PostbackStatus) => `${p}${KEY_PARTS.status}${status}`,
     ready: `${p}${KEY_PARTS.ready}`,
     inFlight: (destination: string) => `${p}${KEY_PARTS.inFlight}${destination}`,
+    due: (destination: string) => `${p}${KEY_PARTS.due}${destination}`,
+    activity: (bucket: number) => `${p}${KEY_PARTS.activity}${bucket}`,
     destination: (destination: string) => `${p}${KEY_PARTS.destination}${destination}`,
     destinations: `${p}${KEY_PARTS.destinations}`,
+    orderingHeads: (destination: string) => `${p}${KEY_PARTS.orderingHeads}${destination}`,
     wake: `${p}${KEY_PARTS.wake}`,
     marker: `${p}${KEY_PARTS.marker}`,
     dataLost: `${p}${KEY_PARTS.dataLost}`,

@@ -1,14 +1,7 @@
 // What the Redis store reads without changing anything: postbacks, pages of the list, counts
 // and the destinations' fair-delivery state.
 import type { ChainableCommander, Redis } from 'ioredis'
-import {
-  IDLE_MS,
-  RECENT_ATTEMPTS,
-  byBusiest,
-  isNoteworthy,
-  limitOf,
-  type DestinationStats,
-} from '../../postbacks/destination-window.js'
+import { BUCKETS, BUCKET_MS, activityOf, bucketOf, type Activity, type BucketCounts } from '../../postbacks/activity.js'
 import { STATUSES, type PostbackDetail, type PostbackView } from '../../postbacks/types.js'
 import { InvalidCursorError, type ListPage, type ListQuery, type QueueCounts } from '../../postbacks/store.js'
 import type { RedisKeys } from './keys.js'
@@ -16,10 +9,8 @@ import { toDetail, toView, type PostbackRecord } from './record.js'
 
 /** A prefix-filtered page reads at most this many index entries before it returns what it has. */
 const SCAN_BUDGET = 5000
-/** Destinations shown in stats: the most recently active ones. */
-const DESTINATIONS_SHOWN = 100
 
-export function createReads(redis: Redis, keys: RedisKeys, hostConcurrency: number) {
+export function createReads(redis: Redis, keys: RedisKeys) {
   async function records(ids: string[]): Promise<[Partial<PostbackRecord>, string[]][]> {
     if (ids.length === 0) return []
     const pipeline = redis.pipeline()
@@ -72,6 +63,21 @@ export function createReads(redis: Redis, keys: RedisKeys, hostConcurrency: numb
       }
     },
 
+    /** The activity buckets of the last 15 minutes, as every instance wrote them. */
+    async activity(): Promise<Activity> {
+      const now = Date.now()
+      const starts = Array.from({ length: BUCKETS }, (_, i) => bucketOf(now) - i * BUCKET_MS)
+      const pipeline = redis.pipeline()
+      for (const at of starts) pipeline.hgetall(keys.activity(at))
+      const hashes = (await replies(pipeline)) as Record<string, string>[]
+      const buckets = new Map<number, BucketCounts>()
+      starts.forEach((at, i) => {
+        const hash = hashes[i]!
+        if (Object.keys(hash).length > 0) buckets.set(at, countsOf(hash))
+      })
+      return activityOf(buckets, now)
+    },
+
     async counts(): Promise<QueueCounts> {
       const pipeline = redis.pipeline()
       for (const status of STATUSES) pipeline.zcard(keys.byStatus(status))
@@ -81,31 +87,23 @@ export function createReads(redis: Redis, keys: RedisKeys, hostConcurrency: numb
       const [oldest] = results[STATUSES.length] as string[]
       return { byStatus, oldestPendingAt: oldest ? Number(oldest.slice(0, 13)) : null }
     },
+  }
+}
 
-    /** The most recently active destinations that are busy, held back or failing. */
-    async destinations(): Promise<DestinationStats[]> {
-      const now = Date.now()
-      const names = await redis.zrange(keys.destinations, '+inf', now - IDLE_MS, 'BYSCORE', 'REV', 'LIMIT', 0, DESTINATIONS_SHOWN)
-      if (names.length === 0) return []
-      const pipeline = redis.pipeline()
-      for (const name of names) pipeline.hmget(keys.destination(name), 'window', 'recent').zcard(keys.inFlight(name))
-      const results = await replies(pipeline)
-      const shown: DestinationStats[] = []
-      names.forEach((destination, i) => {
-        const [window, recent] = results[2 * i] as (string | null)[]
-        const inFlight = Number(results[2 * i + 1])
-        const outcomes = (recent ?? '').slice(-RECENT_ATTEMPTS)
-        const failures = [...outcomes].filter((c) => c === '1').length
-        const stats = {
-          destination,
-          inFlight,
-          limit: limitOf(window === null ? hostConcurrency : Number(window), hostConcurrency),
-          failureRate: outcomes.length ? failures / outcomes.length : 0,
-        }
-        if (isNoteworthy(stats, hostConcurrency)) shown.push(stats)
-      })
-      return shown.sort(byBusiest)
-    },
+function countsOf(hash: Record<string, string>): BucketCounts {
+  const byDestination = new Map<string, [number, number]>()
+  for (const [field, value] of Object.entries(hash)) {
+    if (!field.startsWith('a|')) continue
+    const destination = field.slice(2)
+    byDestination.set(destination, [Number(value), Number(hash[`f|${destination}`] ?? 0)])
+  }
+  const count = (field: string) => Number(hash[field] ?? 0)
+  return {
+    delivered: count('delivered'),
+    failed: count('failed'),
+    attempts: count('attempts'),
+    depth: hash.depth === undefined ? null : Number(hash.depth),
+    byDestination,
   }
 }
 

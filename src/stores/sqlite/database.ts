@@ -38,6 +38,45 @@ const MIGRATIONS: string[] = [
    CREATE INDEX postbacks_status ON postbacks(status, seq);`,
   // What an idempotent request asked for, so that a reused key asking for something else is refused.
   `ALTER TABLE postbacks ADD COLUMN fingerprint TEXT;`,
+  // Destinations as first-class objects (settings, pause, quarantine, secrets), ordering keys and
+  // callbacks. A row stored before this has timeout_given = 1: its timeout was the caller's or the
+  // default of its day, and stays as it was.
+  `ALTER TABLE postbacks ADD COLUMN timeout_given INTEGER NOT NULL DEFAULT 1;
+   ALTER TABLE postbacks ADD COLUMN ordering_key TEXT;
+   ALTER TABLE postbacks ADD COLUMN order_seq INTEGER;
+   ALTER TABLE postbacks ADD COLUMN callback_url TEXT;
+   ALTER TABLE postbacks ADD COLUMN failure_callback_url TEXT;
+   ALTER TABLE postbacks ADD COLUMN callback_due INTEGER NOT NULL DEFAULT 0;
+   CREATE INDEX postbacks_ordering ON postbacks(destination, ordering_key, order_seq, seq)
+     WHERE status = 'pending' AND ordering_key IS NOT NULL;
+   CREATE INDEX postbacks_callback_due ON postbacks(seq) WHERE callback_due = 1;
+   -- Places in an ordering key's line: every new or re-queued postback with a key takes the next.
+   CREATE TABLE order_counter (id INTEGER PRIMARY KEY CHECK (id = 1), value INTEGER NOT NULL);
+   INSERT INTO order_counter VALUES (1, 0);
+   CREATE TRIGGER postbacks_order_seq AFTER INSERT ON postbacks WHEN NEW.ordering_key IS NOT NULL
+     BEGIN
+       UPDATE order_counter SET value = value + 1;
+       UPDATE postbacks SET order_seq = (SELECT value FROM order_counter) WHERE seq = NEW.seq;
+     END;
+   CREATE TABLE destinations (
+     destination TEXT PRIMARY KEY,
+     max_concurrency INTEGER,
+     rate_per_second REAL,
+     timeout_ms INTEGER,
+     paused_at INTEGER,
+     active_since INTEGER,
+     streak INTEGER NOT NULL DEFAULT 0,
+     streak_since INTEGER,
+     quarantined_at INTEGER,
+     probe_at INTEGER,
+     probe_delay_ms INTEGER NOT NULL DEFAULT 0,
+     hold_until INTEGER,
+     last_attempt_at INTEGER,
+     last_error TEXT,
+     secret TEXT,
+     previous_secret TEXT,
+     rotated_at INTEGER
+   ) WITHOUT ROWID;`,
 ]
 
 export function openDatabase(dataDir: string): Database.Database {
@@ -66,29 +105,38 @@ export function openDatabase(dataDir: string): Database.Database {
   return db
 }
 
-/** A one-line StoreStartError saying why DATA_DIR cannot be used. */
+/** A one-line StoreStartError saying why DATA_DIR cannot be used, naming what to change. */
 function unusable(dataDir: string, error: unknown): StoreStartError {
-  const where = `DATA_DIR=${resolve(dataDir)}`
-  const code = (error as { code?: string }).code ?? ''
-  const why = REASONS[code] ?? (error instanceof Error ? error.message : String(error))
-  return new StoreStartError(`${where} cannot be used: ${why}`)
+  const { code, message } = error as Error & { code?: string }
+  return new StoreStartError(`DATA_DIR ${resolve(dataDir)} cannot be used: ${problemOf(code, message)}`)
 }
 
-const READ_ONLY = 'it is not writable by this process (read-only or wrong owner)'
-const NOT_A_DATABASE = 'postbacks.sqlite there is not a SQLite database or is damaged (restore it from a backup or move it away)'
-const REASONS: Record<string, string> = {
-  SQLITE_BUSY: 'another running instance is using it',
-  SQLITE_READONLY: READ_ONLY,
-  SQLITE_CANTOPEN: 'the database file cannot be opened there (is DATA_DIR a directory this process may write to?)',
-  SQLITE_NOTADB: NOT_A_DATABASE,
-  SQLITE_CORRUPT: NOT_A_DATABASE,
-  SQLITE_FULL: 'the disk is full',
-  EACCES: READ_ONLY,
-  EROFS: READ_ONLY,
-  EPERM: READ_ONLY,
-  EEXIST: 'it exists and is not a directory',
-  ENOTDIR: 'a part of the path is a file, not a directory',
-  ENOSPC: 'the disk is full',
+function problemOf(code: string | undefined, message: string): string {
+  switch (code) {
+    case 'SQLITE_BUSY':
+      return 'another running instance is using it'
+    case 'EEXIST':
+      return 'it is a file, not a directory'
+    case 'ENOTDIR':
+      return 'a part of its path is a file, not a directory'
+    case 'EACCES':
+    case 'EPERM':
+    case 'EROFS':
+    case 'SQLITE_CANTOPEN':
+    case 'SQLITE_READONLY':
+    case 'SQLITE_PERM':
+      return `it cannot be created or written (${code}); give this user write access or choose another DATA_DIR`
+    case 'ENOENT':
+      return `a parent directory is missing and cannot be created (${code})`
+    case 'SQLITE_NOTADB':
+    case 'SQLITE_CORRUPT':
+      return `postbacks.sqlite is not a usable database (${message}); restore a backup, or move it away to start empty`
+    case 'SQLITE_FULL':
+    case 'ENOSPC':
+      return `the disk is full (${code})`
+    default:
+      return code ? `${message} (${code})` : message
+  }
 }
 
 function migrate(db: Database.Database): void {

@@ -17,6 +17,8 @@ export interface Row {
   attempts_made: number
   max_attempts: number
   timeout_ms: number
+  /** 1 when the caller gave timeout_ms; 0 when it is the default a destination's timeout replaces */
+  timeout_given: number
   created_at: number
   updated_at: number
   next_attempt_at: number | null
@@ -29,6 +31,13 @@ export interface Row {
   fingerprint: string | null
   /** JSON {channel?, userId?} */
   notify: string | null
+  ordering_key: string | null
+  /** the postback's place among those of its ordering key (set from seq, moved to the back by a retry) */
+  order_seq: number | null
+  callback_url: string | null
+  failure_callback_url: string | null
+  /** 1 from its end until its callback is queued */
+  callback_due: number
 }
 
 /** The row a new postback starts as. */
@@ -44,6 +53,7 @@ export function newRow(p: NewPostback): Row {
     attempts_made: 0,
     max_attempts: p.maxAttempts,
     timeout_ms: p.timeoutMs,
+    timeout_given: p.timeoutGiven ? 1 : 0,
     created_at: p.createdAt,
     updated_at: p.createdAt,
     next_attempt_at: p.runAt,
@@ -54,6 +64,11 @@ export function newRow(p: NewPostback): Row {
     idempotency_key: p.idempotencyKey ?? null,
     fingerprint: p.fingerprint ?? null,
     notify: p.notify ? JSON.stringify(p.notify) : null,
+    ordering_key: p.orderingKey ?? null,
+    order_seq: null,
+    callback_url: p.callbackUrl ?? null,
+    failure_callback_url: p.failureCallbackUrl ?? null,
+    callback_due: 0,
   }
 }
 
@@ -63,17 +78,21 @@ const columns = <K extends keyof Row>(...names: K[]) => names
 export const ROW_COLUMNS = columns(
   'id', 'url', 'destination', 'method', 'headers', 'body', 'status', 'attempts_made', 'max_attempts',
   'timeout_ms', 'created_at', 'updated_at', 'next_attempt_at', 'finished_at', 'last_error',
-  'last_status_code', 'attempts', 'idempotency_key', 'fingerprint', 'notify',
+  'last_status_code', 'attempts', 'idempotency_key', 'fingerprint', 'notify', 'timeout_given', 'ordering_key',
+  'order_seq', 'callback_url', 'failure_callback_url', 'callback_due',
 )
 type NoneLeftOut<T extends never> = T
 export type RowColumnsComplete = NoneLeftOut<Exclude<keyof Row, (typeof ROW_COLUMNS)[number]>>
 
 const VIEW = columns(
   'id', 'url', 'method', 'status', 'attempts_made', 'created_at', 'updated_at',
-  'next_attempt_at', 'last_error', 'last_status_code', 'attempts',
+  'next_attempt_at', 'last_error', 'last_status_code', 'attempts', 'ordering_key', 'callback_url', 'failure_callback_url',
 )
 const DETAIL = columns(...VIEW, 'headers', 'body')
-const DUE = columns('id', 'url', 'destination', 'method', 'headers', 'body', 'attempts_made', 'max_attempts', 'timeout_ms', 'notify')
+const DUE = columns(
+  'id', 'url', 'destination', 'method', 'headers', 'body', 'attempts_made', 'max_attempts', 'timeout_ms', 'timeout_given', 'notify',
+  'callback_url', 'failure_callback_url', 'ordering_key',
+)
 
 export const VIEW_COLUMNS = VIEW.join(', ')
 export const DETAIL_COLUMNS = DETAIL.join(', ')
@@ -98,6 +117,9 @@ export function toView(row: ViewRow): PostbackView {
     lastError: row.last_error,
     lastStatusCode: row.last_status_code,
     attempts: JSON.parse(row.attempts) as Attempt[],
+    orderingKey: row.ordering_key,
+    callbackUrl: row.callback_url,
+    failureCallbackUrl: row.failure_callback_url,
   }
 }
 
@@ -107,7 +129,8 @@ export const toDetail = (row: DetailRow, view: PostbackView): PostbackDetail => 
   headers: JSON.parse(row.headers) as Record<string, string>,
 })
 
-export function toDue(row: DueRow): DueDelivery {
+/** `destinationTimeoutMs`: the destination's own timeout, which replaces the server default. */
+export function toDue(row: DueRow, destinationTimeoutMs: number | null): DueDelivery {
   return {
     id: row.id,
     url: row.url,
@@ -117,7 +140,9 @@ export function toDue(row: DueRow): DueDelivery {
     body: row.body,
     attemptsMade: row.attempts_made,
     maxAttempts: row.max_attempts,
-    timeoutMs: row.timeout_ms,
+    timeoutMs: row.timeout_given || destinationTimeoutMs === null ? row.timeout_ms : destinationTimeoutMs,
     ...(row.notify === null ? {} : { notify: JSON.parse(row.notify) as Notify }),
+    ...(row.callback_url !== null || row.failure_callback_url !== null ? { hasCallbacks: true } : {}),
+    ...(row.ordering_key === null ? {} : { orderingKey: row.ordering_key }),
   }
 }

@@ -1,0 +1,40 @@
+// One delivery attempt, from a due postback to the report the store records: the request goes
+// out signed with its destination's secrets, and the answer is judged by the retry policy and
+// read for the destination's load, health and any Retry-After hold.
+import { streakSignalOf } from '../destinations/health.js'
+import type { AttemptResult, HttpClient } from './delivery/http-client.js'
+import { buildRequest } from './delivery/request.js'
+import type { Signing } from './delivery/signing.js'
+import { loadSignalOf } from './destination-window.js'
+import { RETRY_AFTER_CAP_MS, decideOutcome } from './retry-policy.js'
+import type { AttemptReport } from './store.js'
+import type { DueDelivery } from './types.js'
+
+export interface AttemptOptions {
+  http: HttpClient
+  signing: Signing
+  userAgent: string
+  backoffMs: number
+}
+
+export async function makeAttempt(delivery: DueDelivery, shutdown: AbortSignal, options: AttemptOptions): Promise<AttemptReport> {
+  let result: AttemptResult
+  try {
+    const request = buildRequest(delivery, options.userAgent, options.signing.signerFor(delivery.signing))
+    result = await options.http.send(request, delivery, shutdown)
+  } catch (error) {
+    result = { startedAt: Date.now(), durationMs: 0, error: error instanceof Error ? error.message : String(error) }
+  }
+  // A probe of a quarantined destination spends none of the postback's attempts.
+  const budget = delivery.probe ? Number.POSITIVE_INFINITY : delivery.maxAttempts
+  const outcome = decideOutcome(result, delivery.attemptsMade + 1, budget, { backoffMs: options.backoffMs })
+  if (delivery.probe) outcome.attempt.probe = true
+  return {
+    outcome,
+    load: loadSignalOf(result),
+    streak: streakSignalOf(result),
+    ...(result.retryAfterMs === undefined
+      ? {}
+      : { holdUntil: result.startedAt + result.durationMs + Math.min(result.retryAfterMs, RETRY_AFTER_CAP_MS) }),
+  }
+}

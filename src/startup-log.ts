@@ -1,0 +1,36 @@
+// What the service chose, said once it listens: a warn line for each guard that is off or weak,
+// then one info line, "ready", with the store, the socket adapter, the address and the dashboard.
+import type { FastifyInstance } from 'fastify'
+import type { Config } from './config.js'
+import { socketAdapterOf } from './stores/registry.js'
+
+export function logStartup(app: FastifyInstance, config: Config): void {
+  for (const warning of startupWarnings(config)) app.log.warn(warning)
+  const address = app.listeningOrigin
+  // An address that means "every interface" is reached from this machine as localhost.
+  const reachable = address.replace(/\/\/(0\.0\.0\.0|\[::\])(?=:\d+$)/, '//localhost')
+  app.log.info(
+    {
+      store: config.STORE,
+      socketAdapter: socketAdapterOf(config),
+      address,
+      dashboard: `${reachable}/dashboard`,
+      docs: `${reachable}/docs`,
+    },
+    'ready',
+  )
+}
+
+function startupWarnings(config: Config): string[] {
+  const warnings: string[] = []
+  if (config.API_TOKEN.length < 32) {
+    warnings.push('API_TOKEN is shorter than 32 characters and easier to guess: make one with openssl rand -hex 32')
+  }
+  if (config.POSTBACK_ALLOW_PRIVATE_NETWORKS) {
+    warnings.push(
+      'POSTBACK_ALLOW_PRIVATE_NETWORKS=true: the SSRF guard is off, and anyone with the API token can make this ' +
+        'service call loopback, private and cloud metadata addresses',
+    )
+  }
+  return warnings
+}
