@@ -5,11 +5,15 @@ import { QspConnectionError, QspError } from './errors.js'
 import { nextCursor } from './link-header.js'
 import type { paths } from './schema.js'
 import type {
+  Activity,
   ChannelStats,
   ClientToken,
   ClientTokenRequest,
   Connections,
   ConnectionsQuery,
+  Destination,
+  DestinationSecret,
+  DestinationSettings,
   DisconnectRequest,
   Dispatched,
   DispatchRequest,
@@ -95,6 +99,57 @@ export class QspClient {
   /** Counts by status, the oldest pending age, deliveries in flight and busy destinations. */
   async stats(): Promise<QueueStats> {
     return this.call(this.api.GET('/api/queue/stats'))
+  }
+
+  /** Delivery over the last 15 minutes, in 10-second buckets, and the busiest destinations. */
+  async activity(): Promise<Activity> {
+    return this.call(this.api.GET('/api/queue/activity'))
+  }
+
+  /** Every destination that is busy, was seen lately, or has settings; busiest first. */
+  async destinations(): Promise<Destination[]> {
+    return this.call(this.api.GET('/api/destinations'))
+  }
+
+  /**
+   * One destination: its origin, `https://api.example.com:443` (the default port may be left out).
+   * The destination methods encode it into the path.
+   */
+  async destination(destination: string): Promise<Destination> {
+    return this.call(this.api.GET('/api/destinations/{destination}', { params: { path: { destination } } }))
+  }
+
+  /** Changes a destination's settings (null clears one); a destination never seen before is created. */
+  async configureDestination(destination: string, settings: DestinationSettings): Promise<Destination> {
+    return this.call(this.api.PATCH('/api/destinations/{destination}', { params: { path: { destination } }, body: settings }))
+  }
+
+  /** No attempts go to a paused destination; its postbacks wait, pending. */
+  async pauseDestination(destination: string): Promise<Destination> {
+    return this.call(this.api.POST('/api/destinations/{destination}/pause', { params: { path: { destination } } }))
+  }
+
+  async resumeDestination(destination: string): Promise<Destination> {
+    return this.call(this.api.POST('/api/destinations/{destination}/resume', { params: { path: { destination } } }))
+  }
+
+  /**
+   * Gives a destination a signing secret of its own: `secret` (`whsec_…`) or one made by the
+   * service. For a grace period deliveries carry the new and the old signature.
+   */
+  async rotateDestinationSecret(destination: string, secret?: string): Promise<DestinationSecret> {
+    const body = secret === undefined ? {} : { secret }
+    return this.call(this.api.POST('/api/destinations/{destination}/secret', { params: { path: { destination } }, body }))
+  }
+
+  /** A destination's own secret (404 when it signs with POSTBACK_SIGNING_SECRET). */
+  async destinationSecret(destination: string): Promise<DestinationSecret> {
+    return this.call(this.api.GET('/api/destinations/{destination}/secret', { params: { path: { destination } } }))
+  }
+
+  /** Goes back to POSTBACK_SIGNING_SECRET, with the same grace period. */
+  async deleteDestinationSecret(destination: string): Promise<Destination> {
+    return this.call(this.api.DELETE('/api/destinations/{destination}/secret', { params: { path: { destination } } }))
   }
 
   /** Sends an event to a channel, a user, or a user in a channel. */

@@ -24,6 +24,14 @@ export type PostbackStatus = Postback['status']
 export type ListQuery = QueryOf<'/api/queue/postback', 'get'>
 export type RetryFilter = RequestOf<'/api/queue/postback/retry', 'post'>
 export type QueueStats = AnswerOf<'/api/queue/stats', 'get'>
+export type Activity = AnswerOf<'/api/queue/activity', 'get'>
+
+/** A receiver origin (scheme, host, port) with its state, load and settings. */
+export type Destination = AnswerOf<'/api/destinations/{destination}', 'get'>
+export type DestinationState = Destination['state']
+/** The settings to change; null clears one. */
+export type DestinationSettings = RequestOf<'/api/destinations/{destination}', 'patch'>
+export type DestinationSecret = AnswerOf<'/api/destinations/{destination}/secret', 'get'>
 
 export type DispatchRequest = RequestOf<'/api/socket/dispatch', 'post'>
 export type Dispatched = AnswerOf<'/api/socket/dispatch', 'post'>

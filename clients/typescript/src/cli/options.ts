@@ -13,6 +13,13 @@ export const integer =
     return number
   }
 
+/** A number above zero, fractions allowed. */
+export function positiveNumber(value: string): number {
+  const number = Number(value)
+  if (value.trim() === '' || !(number > 0) || !Number.isFinite(number)) throw new InvalidArgumentError('expected a number above 0')
+  return number
+}
+
 /** A repeatable option: every occurrence is kept. */
 export const collect = (value: string, previous: string[] = []): string[] => [...previous, value]
 

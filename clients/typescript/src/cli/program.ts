@@ -1,5 +1,6 @@
 // The qsp command line: every command, the global options and the help text.
 import { Command } from 'commander'
+import { destinationCommands } from './commands/destinations.js'
 import { postbackCommands } from './commands/postbacks.js'
 import { retryCommand } from './commands/retry.js'
 import { sendCommand } from './commands/send.js'
@@ -20,12 +21,17 @@ export function program(version: string): Command {
   retryCommand(qsp, target)
   socketCommands(qsp, target)
   tailCommand(qsp, target)
+  destinationCommands(qsp, target)
   // Subcommands end the same way as the program: a usage error is one line, then exit 2.
-  for (const command of [qsp, ...qsp.commands]) command.exitOverride().configureOutput({ outputError: oneLine })
+  for (const command of everyCommand(qsp)) command.exitOverride().configureOutput({ outputError: oneLine })
   return qsp
 }
 
 /** Commander's "error: …" in the same form as every other failure. */
 function oneLine(message: string, write: (text: string) => void): void {
   write(`qsp: ${message.replace(/^error: /, '').trimEnd()}\n`)
+}
+
+function everyCommand(command: Command): Command[] {
+  return [command, ...command.commands.flatMap(everyCommand)]
 }

@@ -16,6 +16,9 @@ interface SendOptions {
   timeout?: number
   notifyChannel?: string
   notifyUser?: string
+  orderingKey?: string
+  callbackUrl?: string
+  failureCallbackUrl?: string
   json?: boolean
 }
 
@@ -37,6 +40,9 @@ export function sendCommand(program: Command, target: () => Service): void {
     .option('--timeout <ms>', 'per-attempt timeout for this postback', integer(1))
     .option('--notify-channel <channel>', 'when it ends, dispatch postback.completed/failed to this channel')
     .option('--notify-user <userId>', 'when it ends, dispatch postback.completed/failed to this user')
+    .option('--ordering-key <key>', 'postbacks to the same destination with this key are attempted one at a time, in order')
+    .option('--callback-url <url>', 'when it completes, POST postback.completed with its status here')
+    .option('--failure-callback-url <url>', 'when it fails for good, POST postback.failed with its status here')
     .option('--json', 'print the whole answer as JSON')
     .action(async (url: string, options: SendOptions) => {
       const answer = await clientFor(target()).queue(queueRequest(url, options))
@@ -57,6 +63,9 @@ function queueRequest(postbackUrl: string, options: SendOptions): QueueRequest {
     runAt: options.runAt,
     maxAttempts: options.maxAttempts,
     timeoutMs: options.timeout,
+    orderingKey: options.orderingKey,
+    callbackUrl: options.callbackUrl,
+    failureCallbackUrl: options.failureCallbackUrl,
     // notify needs a channel or a user; absent fields are left out of the JSON.
     notify: notify.channel === undefined && notify.userId === undefined ? undefined : notify,
   }
