@@ -50,6 +50,8 @@ describe.each(stores)('qsp on the %s store', (store) => {
     expect(status.stdout).toMatch(/^status\s+completed$/m)
     expect(status.stdout).toMatch(/^url\s+PUT http:\/\/127\.0\.0\.1:\d+\/orders$/m)
     expect(status.stdout).toMatch(/^payload\s+\{"orderId":7\}$/m)
+    expect(status.stdout).toMatch(/^ordering key\s+order-7$/m)
+    expect(status.stdout).toMatch(/^on completed\s+http:\/\/127\.0\.0\.1:\d+\/done$/m)
     expect(status.stdout).toMatch(/^ {2}1\. \S+ {2}200 {2}\d+ ms$/m)
     expect(JSON.parse((await qsp(['status', id, '--json'], env)).stdout)).toMatchObject({ id, status: 'completed', headers: { 'X-Source': 'cli' } })
   })

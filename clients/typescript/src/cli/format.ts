@@ -20,6 +20,9 @@ export function postbackDetails(postback: PostbackDetail): string {
     ['next attempt', postback.nextAttemptAt ?? '-'],
     ['last status', postback.lastStatusCode === null ? '-' : String(postback.lastStatusCode)],
     ['last error', postback.lastError ?? '-'],
+    ['ordering key', postback.orderingKey ?? '-'],
+    ['on completed', postback.callbackUrl ?? '-'],
+    ['on failed', postback.failureCallbackUrl ?? '-'],
     ['payload', JSON.stringify(postback.payload)],
     ['headers', Object.entries(postback.headers).map(([name, value]) => `${name}: ${value}`).join('; ') || '-'],
   ]

@@ -26,7 +26,8 @@ export function postbackCommands(program: Command, target: () => Service): void 
     .option('--json', 'print the whole answer as JSON')
     .action(async (id: string, options: { json?: boolean }) => {
       const postback = await clientFor(target()).get(id)
-      console.log(options.json ? JSON.stringify(postback, null, 2) : postbackDetails(postback))
+      if (options.json) printJson(postback)
+      else console.log(postbackDetails(postback))
     })
 
   program
