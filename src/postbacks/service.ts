@@ -31,12 +31,12 @@ export interface PostbackServiceOptions {
   onError?: (error: unknown) => void
 }
 
-/** Hooks for metrics and logs. */
+/** Hooks for metrics and logs (plain functions: they are handed on one by one). */
 export interface PostbackObserver {
-  enqueued(): void
-  callbackQueued?(): void
-  attempted(durationMs: number, outcome: AttemptOutcome, delivery: DueDelivery): void
-  finished(status: PostbackStatus): void
+  enqueued: () => void
+  callbackQueued?: () => void
+  attempted: (durationMs: number, outcome: AttemptOutcome, delivery: DueDelivery) => void
+  finished: (status: PostbackStatus) => void
 }
 
 export interface QueueStats {

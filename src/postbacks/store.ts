@@ -50,7 +50,7 @@ export interface EndedPostback {
   delivery: DueDelivery
   status: 'completed' | 'failed'
   /** Reads the postback as it now stands (only when someone needs it). */
-  view(): Promise<PostbackView | undefined>
+  view: () => Promise<PostbackView | undefined>
 }
 
 /** What one attempt decided, and what it says about the destination's load and health. */

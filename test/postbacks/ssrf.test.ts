@@ -42,7 +42,7 @@ const LITERAL_TARGETS = [
 ]
 
 /** Resolves every name to 127.0.0.1, like a DNS entry pointing at the service's own host. */
-const toLoopback: LookupFunction = ((_host: string, options: { all?: boolean }, callback: Function) =>
+const toLoopback: LookupFunction = ((_host: string, options: { all?: boolean }, callback: (...args: unknown[]) => void) =>
   options.all ? callback(null, [{ address: '127.0.0.1', family: 4 }]) : callback(null, '127.0.0.1', 4)) as LookupFunction
 
 const enqueue = (url: string) => app.api('/api/queue/postback', { body: { postbackUrl: url, payload: {} } })
@@ -106,7 +106,7 @@ describe('SSRF guard (on by default)', () => {
   })
 
   it('never waits on DNS to answer an enqueue, and a lookup that hangs times out with the attempt', async () => {
-    const never: LookupFunction = (() => undefined) as LookupFunction
+    const never: LookupFunction = (() => undefined)
     app = await startApp({ POSTBACK_ALLOW_PRIVATE_NETWORKS: 'false', POSTBACK_TIMEOUT_MS: '300' }, { lookup: never })
     const response = await enqueue('https://hangs.example/hook')
     expect(response.status).toBe(200)

@@ -33,7 +33,7 @@ async function operations(app: FastifyInstance, { config }: { config: Config }) 
       (stats) => void (listening = stats.socketCount > 0),
       () => undefined,
     )
-  const timer = setInterval(refresh, LISTENERS_REFRESH_MS)
+  const timer = setInterval(() => void refresh(), LISTENERS_REFRESH_MS)
   timer.unref()
   app.addHook('onReady', refresh)
   app.addHook('onClose', async () => clearInterval(timer))

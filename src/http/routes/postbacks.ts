@@ -136,7 +136,7 @@ const postbackRoutes: FastifyPluginAsyncTypebox = async (app) => {
           if (key !== 'cursor' && value !== undefined) next.set(key, String(value))
         }
         next.set('cursor', page.nextCursor)
-        reply.header('link', `<${request.url.split('?')[0]}?${next}>; rel="next"`)
+        reply.header('link', `<${request.url.split('?')[0]}?${next.toString()}>; rel="next"`)
       }
       return page.items
     },

@@ -148,7 +148,7 @@ export function createHttpClient(options: HttpClientOptions): HttpClient {
           {
             origin: request.url.origin,
             path: request.url.pathname + request.url.search,
-            method: request.method as Dispatcher.HttpMethod,
+            method: request.method,
             headers: request.headers,
             body: request.body ?? null,
             headersTimeout: delivery.timeoutMs,

@@ -29,7 +29,7 @@ export function literalBlockReason(url: URL): string | undefined {
 const anAddress = (kind: string) => `${/^(un[^i]|[aeio])/i.test(kind) ? 'an' : 'a'} ${kind} address`
 
 /** A resolver for net.connect that refuses hosts with any blocked address. */
-export function guardedLookup(resolve: LookupFunction = systemLookup as LookupFunction): LookupFunction {
+export function guardedLookup(resolve: LookupFunction = systemLookup): LookupFunction {
   return (hostname, options, callback) => {
     resolve(hostname, { ...options, all: true }, (error, addresses) => {
       if (error) return callback(error, '')
