@@ -1,6 +1,6 @@
 // The postback domain's entry point: queue, inspect and operate postbacks, and run deliveries.
 import type { DestinationEvent } from '../destinations/types.js'
-import { ConflictError, IdempotencyKeyReusedError, NotFoundError } from '../errors.js'
+import { codes, ConflictError, IdempotencyKeyReusedError, NotFoundError } from '../errors.js'
 import type { Activity } from './activity.js'
 import { makeAttempt } from './attempt.js'
 import type { HttpClient } from './delivery/http-client.js'
@@ -90,8 +90,8 @@ export function createPostbackService(options: PostbackServiceOptions) {
     /** What is wrong with the store now; an unreachable store is always among them. */
     async problems(): Promise<StoreProblem[]> {
       const [reachable, problems] = await Promise.all([store.ping(), store.problems()])
-      if (reachable || problems.some((p) => p.code === 'STORE_UNAVAILABLE')) return problems
-      return [...problems, { code: 'STORE_UNAVAILABLE', message: 'The store cannot be reached', since: new Date().toISOString() }]
+      if (reachable || problems.some((p) => p.code === codes.STORE_UNAVAILABLE)) return problems
+      return [...problems, { code: codes.STORE_UNAVAILABLE, message: 'The store cannot be reached', since: new Date().toISOString() }]
     },
 
     /** Throws the ValidationError that enqueue would, without storing anything. */

@@ -8,6 +8,7 @@
 import type { IncomingHttpHeaders } from 'node:http'
 import type { LookupFunction } from 'node:net'
 import { Agent, type Dispatcher } from 'undici'
+import { codes } from '../../errors.js'
 import type { DueDelivery } from '../types.js'
 import { guardedLookup, literalBlockReason } from './ssrf-guard.js'
 
@@ -72,7 +73,7 @@ export function createHttpClient(options: HttpClientOptions): HttpClient {
     // Literal addresses never reach the resolver, so they are checked here, at every attempt.
     const blocked = options.blockPrivateNetworks ? literalBlockReason(request.url) : undefined
     if (blocked !== undefined) {
-      return Promise.resolve({ startedAt, durationMs: 0, error: `BLOCKED_DESTINATION: ${blocked}`, permanent: true })
+      return Promise.resolve({ startedAt, durationMs: 0, error: `${codes.BLOCKED_DESTINATION}: ${blocked}`, permanent: true })
     }
     if (!watched.has(shutdown)) {
       watched.add(shutdown)
