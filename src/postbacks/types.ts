@@ -8,6 +8,11 @@ export type HttpMethod = (typeof HTTP_METHODS)[number]
 export const STATUSES = ['pending', 'processing', 'completed', 'failed', 'canceled'] as const
 export type PostbackStatus = (typeof STATUSES)[number]
 
+/** Statuses `POST …/retry` re-queues from; the drivers' retry statements check the same. */
+export const RETRYABLE_STATUSES: readonly PostbackStatus[] = ['completed', 'failed', 'canceled']
+/** Statuses `DELETE …` cancels in; the drivers' cancel statements check the same. */
+export const CANCELABLE_STATUSES: readonly PostbackStatus[] = ['pending']
+
 export const AttemptSchema = Type.Object({
   at: Type.String({ format: 'date-time', description: 'when the attempt started' }),
   durationMs: Type.Integer({ minimum: 0 }),

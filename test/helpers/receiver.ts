@@ -25,7 +25,7 @@ export interface Reply {
 export type Responder = (request: ReceivedRequest, index: number) => Reply | Promise<Reply>
 
 export interface Receiver {
-  url(path?: string): string
+  url: (path?: string) => string
   port: number
   requests: ReceivedRequest[]
   /** Resolves with the requests once at least `count` arrived. */
