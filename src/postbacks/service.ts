@@ -8,6 +8,7 @@ import type { Signing } from './delivery/signing.js'
 import type { DestinationStats } from './destination-window.js'
 import { createEndings, type EndingOptions } from './endings.js'
 import { newPostback, type PostbackRules } from './new-postback.js'
+import type { QueueStats } from './stats.js'
 import type { EnqueueBody, ListQueryInput, RetryFilter } from './schemas.js'
 import type { AttemptReport, ChangeResult, ListFilter, ListPage, PostbackStore, StoreProblem } from './store.js'
 import type { AttemptOutcome, DueDelivery, Notify, PostbackDetail, PostbackStatus, PostbackView } from './types.js'
@@ -37,15 +38,6 @@ export interface PostbackObserver {
   callbackQueued?: () => void
   attempted: (durationMs: number, outcome: AttemptOutcome, delivery: DueDelivery) => void
   finished: (status: PostbackStatus) => void
-}
-
-export interface QueueStats {
-  counts: Record<PostbackStatus, number>
-  total: number
-  oldestPendingAgeMs: number | null
-  inFlight: number
-  /** destinations that are busy, held back or failing (cluster-wide with a shared store) */
-  hosts: DestinationStats[]
 }
 
 export type PostbackService = ReturnType<typeof createPostbackService>
