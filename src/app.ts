@@ -62,7 +62,8 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   await app.register(cors, {
     origin: allowedOrigins(config),
     credentials: true,
-    // DELETE cancels a postback; browsers must also be allowed to read the paging header.
+    // PATCH changes a destination, DELETE cancels a postback or a secret; browsers must also be
+    // allowed to read the paging header.
     methods: ['GET', 'HEAD', 'POST', 'PATCH', 'DELETE'],
     exposedHeaders: ['Link'],
   })

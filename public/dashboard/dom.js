@@ -1,5 +1,5 @@
 // @ts-check
-// Small DOM helpers. Every value from the API is written with textContent, never as HTML.
+// Building the page. Every value from the API is written with textContent, never as HTML.
 
 /**
  * The element `selector` finds; the page always has it.

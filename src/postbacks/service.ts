@@ -11,7 +11,7 @@ import { newPostback, type PostbackRules } from './new-postback.js'
 import type { QueueStats } from './stats.js'
 import type { EnqueueBody, ListQueryInput, RetryFilter } from './schemas.js'
 import type { AttemptReport, ChangeResult, ListFilter, ListPage, PostbackStore, StoreProblem } from './store.js'
-import type { AttemptOutcome, DueDelivery, Notify, PostbackDetail, PostbackStatus, PostbackView } from './types.js'
+import type { AttemptOutcome, DueDelivery, Notify, PostbackDetail, PostbackView } from './types.js'
 
 export interface PostbackServiceOptions {
   store: PostbackStore
@@ -37,7 +37,8 @@ export interface PostbackObserver {
   enqueued: () => void
   callbackQueued?: () => void
   attempted: (durationMs: number, outcome: AttemptOutcome, delivery: DueDelivery) => void
-  finished: (status: PostbackStatus) => void
+  /** a postback reached completed or failed */
+  ended: (status: 'completed' | 'failed') => void
 }
 
 export type PostbackService = ReturnType<typeof createPostbackService>
@@ -72,7 +73,7 @@ export function createPostbackService(options: PostbackServiceOptions) {
     enqueue,
     ...(options.notify ? { notify: options.notify } : {}),
     ...(options.operations ? { operations: options.operations } : {}),
-    ...(options.observer ? { finished: options.observer.finished } : {}),
+    ...(options.observer ? { ended: options.observer.ended } : {}),
     ...(options.observer?.callbackQueued ? { callbackQueued: options.observer.callbackQueued } : {}),
   })
 
