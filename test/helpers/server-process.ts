@@ -2,6 +2,7 @@
 import { spawn, type ChildProcess } from 'node:child_process'
 import { fileURLToPath } from 'node:url'
 import { TOKEN } from './app.js'
+import { REDIS_URL, deleteKeys, uniquePrefix, type StoreKind } from './redis.js'
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url))
 const SERVER = `${ROOT}src/server.ts`
@@ -98,4 +99,16 @@ export function serverProcesses(
     })
     return server
   }
+}
+
+/**
+ * What two processes in a row share, on `store`: the data directory under `dir`, or a Redis
+ * prefix of their own (its keys deleted after the test), with a short POSTBACK_LOCK_MS so that a
+ * killed process's claims lapse quickly.
+ */
+export function sharedStoreEnv(store: StoreKind, dir: string, defer: (step: () => unknown) => void): Record<string, string> {
+  if (store === 'sqlite') return { STORE: store, DATA_DIR: `${dir}/data` }
+  const prefix = uniquePrefix()
+  defer(() => deleteKeys(prefix))
+  return { STORE: store, REDIS_URL, REDIS_PREFIX: prefix, POSTBACK_LOCK_MS: '1000' }
 }
