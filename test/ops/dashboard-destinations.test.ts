@@ -3,7 +3,7 @@ import { mkdir } from 'node:fs/promises'
 import type { Browser, Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { TOKEN, startApp, type TestApp } from '../helpers/app.js'
-import { chromiumAvailable, launchBrowser } from '../helpers/browser.js'
+import { chromiumAvailable, launchBrowser, openPage, signIn } from '../helpers/browser.js'
 import { postbackIn } from '../helpers/postbacks.js'
 import { startReceiver, type Receiver } from '../helpers/receiver.js'
 import { waitFor } from '../helpers/wait.js'
@@ -38,17 +38,9 @@ describe.runIf(chromiumAvailable())('the dashboard’s destinations and activity
 
   /** The dashboard, signed in; the test fails on any console error, CSP violations included. */
   async function dashboard(): Promise<{ page: Page; errors: string[] }> {
-    const page = await browser.newPage({ viewport: { width: 1280, height: 900 } })
-    const errors: string[] = []
-    page.on('console', (message) => {
-      if (message.type() === 'error') errors.push(message.text())
-    })
-    page.on('pageerror', (error) => errors.push(error.message))
-    await page.goto(`${app.url}/dashboard`)
-    await page.fill('#token', TOKEN)
-    await page.click('#login-form button[type=submit]')
-    await page.waitForSelector('#board:not([hidden])')
-    return { page, errors }
+    const opened = await openPage(browser, `${app.url}/dashboard`, { width: 1280, height: 900 })
+    await signIn(opened.page, TOKEN)
+    return opened
   }
 
   const stateOf = async () => (await app.api(`/api/destinations/${encodeURIComponent(destination)}`)).body.state

@@ -5,6 +5,7 @@ import { codes, ValidationError } from '../../errors.js'
 import { EnqueueBodySchema, ListQuerySchema, RetryFilterSchema } from '../../postbacks/schemas.js'
 import { InvalidCursorError } from '../../postbacks/store.js'
 import { PostbackDetailSchema, PostbackViewSchema } from '../../postbacks/types.js'
+import { noBodyAsEmptyObject } from '../json-body.js'
 import { apiErrors, bodyErrors, conflict, errorSchema, notFound, storeFull } from '../schemas.js'
 
 const QueuedSchema = Type.Object(
@@ -129,9 +130,7 @@ const postbackRoutes: FastifyPluginAsyncTypebox = async (app) => {
         body: RetryFilterSchema,
         response: { 200: RequeuedSchema, ...apiErrors },
       },
-      preValidation: async (request) => {
-        request.body ??= {} as never
-      },
+      preValidation: noBodyAsEmptyObject,
     },
     async (request) => {
       const count = await app.postbacks.retryMany(request.body)
