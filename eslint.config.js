@@ -9,7 +9,7 @@ import tseslint from 'typescript-eslint'
 const codeLines = (max) => ({ max, skipBlankLines: true, skipComments: true })
 
 export default tseslint.config(
-  { ignores: ['dist/', 'coverage/', 'test-artifacts/', 'public/dashboard/*.d.ts'] },
+  { ignores: ['**/dist/', 'coverage/', 'test-artifacts/', 'public/dashboard/*.d.ts'] },
   js.configs.recommended,
   tseslint.configs.recommendedTypeChecked,
   comments.recommended,
