@@ -87,6 +87,25 @@ describe.runIf(chromiumAvailable())('in Chromium', () => {
     expect(errors).toEqual([])
   })
 
+  it('offers Retry and Cancel where the service allows them: Cancel while pending, Retry once canceled', async () => {
+    const { page, errors } = await open('/dashboard')
+    await signIn(page, TOKEN)
+    const { queueId } = (await app.api('/api/queue/postback', { body: { postbackUrl: receiver.url('/later'), payload: {}, delayMs: 60_000 } })).body
+    const row = `tr[data-id="${queueId}"]`
+    await page.waitForSelector(`${row} .badge.pending`)
+    expect(await page.$$eval(`${row} button`, (buttons) => buttons.map((b) => b.textContent))).toEqual(['Cancel'])
+
+    await page.click(`${row} button:has-text("Cancel")`)
+    await page.waitForSelector(`${row} .badge.canceled`)
+    expect(await page.$$eval(`${row} button`, (buttons) => buttons.map((b) => b.textContent))).toEqual(['Retry'])
+
+    // Re-queued due at once: the receiver gets it and it completes.
+    await page.click(`${row} button:has-text("Retry")`)
+    await page.waitForSelector(`${row} .badge.completed`, { timeout: 10_000 })
+    expect(receiver.requests.filter((request) => request.path === '/later')).toHaveLength(1)
+    expect(errors).toEqual([])
+  })
+
   it('refuses a wrong token and says so', async () => {
     const { page } = await open('/dashboard')
     await page.fill('#token', 'wrong')
