@@ -8,7 +8,7 @@ const token = process.env.API_TOKEN!
 const http = createServer((req, res) => {
   if (req.method !== 'POST' || req.url !== '/emit') return res.writeHead(404).end()
   let body = ''
-  req.on('data', (chunk: Buffer) => (body += chunk))
+  req.on('data', (chunk: Buffer) => (body += chunk.toString()))
   req.on('end', () => {
     const { channel, event, data } = JSON.parse(body) as { channel: string; event: string; data: unknown }
     const room = `channel:${channel}`
@@ -20,6 +20,6 @@ const http = createServer((req, res) => {
 const io = new Server(http, { serveClient: false })
 io.use((socket, next) => (socket.handshake.auth.token === token ? next() : next(new Error('unauthorized'))))
 io.on('connection', (socket) => {
-  socket.join(`channel:${String(socket.handshake.query.channel)}`)
+  void socket.join(`channel:${String(socket.handshake.query.channel)}`)
 })
 http.listen(0, '127.0.0.1', () => console.log(`listening at http://127.0.0.1:${(http.address() as AddressInfo).port}`))

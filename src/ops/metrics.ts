@@ -48,7 +48,7 @@ export function createMetrics() {
       attempts.observe({ outcome: outcome.kind }, durationMs / 1000)
       if (delivery.probe) destinationMetrics.probed()
     },
-    finished: (status) => (status === 'completed' ? delivered : failed).inc(),
+    ended: (status) => (status === 'completed' ? delivered : failed).inc(),
     callbackQueued: () => destinationMetrics.callbackQueued(),
   }
   const dispatchObserver: DispatchObserver = {

@@ -83,7 +83,7 @@ export const FilterProperties = {
 
 export const RetryFilterSchema = Type.Object(
   {
-    status: Type.Enum(['failed', 'completed'], { default: 'failed', description: 'which finished postbacks to re-queue' }),
+    status: Type.Enum(['failed', 'completed'], { default: 'failed', description: 'which ended postbacks to re-queue' }),
     ...FilterProperties,
   },
   {
@@ -101,7 +101,7 @@ export const ListQuerySchema = Type.Object({
     minimum: 1,
     maximum: 1000,
     default: 1000,
-    description: 'at most this many, newest first; the original listed every postback, so the default is the maximum',
+    description: 'at most this many, newest first; the default is the maximum, for clients that do not page',
   }),
   cursor: Type.Optional(
     Type.String({ minLength: 1, maxLength: 200, description: 'from the Link header of the previous page' }),

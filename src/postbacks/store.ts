@@ -4,6 +4,7 @@
 // at a time (cluster-wide when the store is shared), and records what each attempt decided.
 // The contract is executable: test/stores/contract.ts runs against every driver.
 import type { StreakSignal } from '../destinations/health.js'
+import type { ErrorCode } from '../errors.js'
 import type { DestinationEvent } from '../destinations/types.js'
 import type { Activity } from './activity.js'
 import type { DestinationStats, LoadSignal } from './destination-window.js'
@@ -50,7 +51,7 @@ export interface EndedPostback {
   delivery: DueDelivery
   status: 'completed' | 'failed'
   /** Reads the postback as it now stands (only when someone needs it). */
-  view(): Promise<PostbackView | undefined>
+  view: () => Promise<PostbackView | undefined>
 }
 
 /** What one attempt decided, and what it says about the destination's load and health. */
@@ -82,7 +83,7 @@ export interface DeliveryHandler {
 
 /** Something wrong with the store that an operator must know about (shown by /health). */
 export interface StoreProblem {
-  code: string
+  code: ErrorCode
   message: string
   /** ISO-8601 */
   since: string

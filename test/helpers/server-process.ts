@@ -46,8 +46,8 @@ export function spawnServer(cwd: string, env: Record<string, string>, as?: RunAs
   })
   let out = ''
   let err = ''
-  child.stdout!.on('data', (chunk: Buffer) => (out += chunk.toString()))
-  child.stderr!.on('data', (chunk: Buffer) => (err += chunk.toString()))
+  child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()))
+  child.stderr.on('data', (chunk: Buffer) => (err += chunk.toString()))
   const exit = new Promise<number | string>((resolve) =>
     child.once('exit', (code, signal) => resolve(code ?? signal ?? 'unknown')),
   )
@@ -70,11 +70,11 @@ export function spawnServer(cwd: string, env: Record<string, string>, as?: RunAs
           const check = () => {
             const match = /listening at (http:\/\/127\.0\.0\.1:\d+)/.exec(out)
             if (match) {
-              child.stdout!.off('data', check)
+              child.stdout.off('data', check)
               resolve(match[1]!)
             }
           }
-          child.stdout!.on('data', check)
+          child.stdout.on('data', check)
           check()
           void exit.then((code) => reject(new Error(`server exited (${code}) before listening\nstderr: ${err}`)))
         }),
