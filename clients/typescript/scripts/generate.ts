@@ -62,9 +62,12 @@ function asCallerSees(document: OpenAPI3): OpenAPI3 {
 
 function defaultsOptional(schema: unknown): void {
   if (!isObject(schema)) return
-  const properties = isObject(schema.properties) ? schema.properties : {}
+  const properties: Record<string, unknown> = isObject(schema.properties) ? schema.properties : {}
   if (Array.isArray(schema.required)) {
-    schema.required = schema.required.filter((name) => !(isObject(properties[name]) && 'default' in properties[name]))
+    schema.required = schema.required.filter((name: string) => {
+      const property = properties[name]
+      return !(isObject(property) && 'default' in property)
+    })
   }
   for (const child of Object.values(properties)) defaultsOptional(child)
   if (isObject(schema.items)) defaultsOptional(schema.items)

@@ -31,10 +31,10 @@ export interface DeliveryLoopOptions {
   /** DESTINATION_GIVE_UP_AFTER_MS */
   giveUpAfterMs: number
   /** the first arguments of every script, at this moment */
-  common(): CommonArgs
+  common: () => CommonArgs
   handler: DeliveryHandler
   /** reads a postback for the handler's onEnded */
-  view(id: string): Promise<PostbackView | undefined>
+  view: (id: string) => Promise<PostbackView | undefined>
 }
 
 interface Settling {

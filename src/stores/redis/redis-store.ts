@@ -118,8 +118,8 @@ interface DataContext {
   redis: Redis
   keys: RedisKeys
   reads: ReturnType<typeof createReads>
-  common(now?: number): CommonArgs
-  busy(): Promise<DestinationStats[]>
+  common: (now?: number) => CommonArgs
+  busy: () => Promise<DestinationStats[]>
 }
 
 /** What the store reads and changes of postbacks, each one script or pipeline. */

@@ -19,8 +19,8 @@ export interface SqliteDeliveryContext {
   book: DestinationBook
   destinations: ReturnType<typeof destinationRows>
   activity: ActivityRecorder
-  transaction<T>(work: () => T): T
-  read(id: string): PostbackView | undefined
+  transaction: <T>(work: () => T) => T
+  read: (id: string) => PostbackView | undefined
   /** DESTINATION_GIVE_UP_AFTER_MS */
   giveUpAfterMs: number
 }

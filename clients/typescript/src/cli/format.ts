@@ -53,7 +53,9 @@ function describe(data: unknown): string {
   if (typeof fields.id === 'string' && typeof fields.status === 'string') {
     const code = typeof fields.lastStatusCode === 'number' ? ` ${fields.lastStatusCode}` : ''
     const error = typeof fields.lastError === 'string' ? ` ${fields.lastError}` : ''
-    return `${fields.id} ${fields.status}${code}${error} ${fields.method ?? ''} ${fields.postbackUrl ?? ''}`.trimEnd()
+    const method = typeof fields.method === 'string' ? fields.method : ''
+    const url = typeof fields.postbackUrl === 'string' ? fields.postbackUrl : ''
+    return `${fields.id} ${fields.status}${code}${error} ${method} ${url}`.trimEnd()
   }
   if (typeof fields.destination === 'string') {
     return `${fields.destination}${typeof fields.reason === 'string' ? ` ${fields.reason}` : ''}`
