@@ -1,7 +1,7 @@
 // How a Redis the store cannot use shows to callers and to /health: unreachable is 503
 // STORE_UNAVAILABLE, out of memory is 507 STORE_FULL, each a problem from when it began.
 import type { Redis } from 'ioredis'
-import { StoreFullError, StoreUnavailableError } from '../../errors.js'
+import { StoreFullError, StoreUnavailableError, codes } from '../../errors.js'
 import { InvalidCursorError, type StoreProblem } from '../../postbacks/store.js'
 
 export class Availability {
@@ -45,10 +45,10 @@ export class Availability {
   problems(): StoreProblem[] {
     const problems: StoreProblem[] = []
     if (this.#unreachableSince !== undefined && this.#redis.status !== 'ready') {
-      problems.push({ code: 'STORE_UNAVAILABLE', message: 'Redis is unreachable', since: new Date(this.#unreachableSince).toISOString() })
+      problems.push({ code: codes.STORE_UNAVAILABLE, message: 'Redis is unreachable', since: new Date(this.#unreachableSince).toISOString() })
     }
     if (this.#outOfMemorySince !== undefined) {
-      problems.push({ code: 'STORE_FULL', message: 'Redis is out of memory (maxmemory reached)', since: new Date(this.#outOfMemorySince).toISOString() })
+      problems.push({ code: codes.STORE_FULL, message: 'Redis is out of memory (maxmemory reached)', since: new Date(this.#outOfMemorySince).toISOString() })
     }
     return problems
   }

@@ -1,6 +1,7 @@
 // The embedded store's delivery side: the Scheduler over the postbacks table, the clock that
 // quarantines and gives up on destinations, the activity chart, and ends handed over again after
 // a restart. Runs from consume() to close().
+import { GIVE_UP_ERROR } from '../../destinations/health.js'
 import type { ActivityRecorder } from '../../postbacks/activity.js'
 import type { DeliveryHandler } from '../../postbacks/store.js'
 import type { PostbackStatus, PostbackView } from '../../postbacks/types.js'
@@ -86,7 +87,7 @@ export class SqliteDelivery {
     const now = Date.now()
     for (const event of book.checkTime(now)) this.#handler.onDestinationEvent?.(event)
     for (const destination of book.quarantinedSince(now - giveUpAfterMs)) {
-      const error = `DESTINATION_QUARANTINED: ${destination} was quarantined for longer than DESTINATION_GIVE_UP_AFTER_MS`
+      const error = `${GIVE_UP_ERROR}${destination}`
       const ended = transaction(() => sql.giveUp.all({ destination, now, error, picked: this.processingJson() }) as DueRow[])
       for (const row of ended) {
         activity.ended('failed', now)
