@@ -9,7 +9,7 @@ import { createDeliveries } from './deliveries.js'
 import type { EndingOptions } from './endings.js'
 import { newPostback, type PostbackRules } from './new-postback.js'
 import type { QueueStats } from './stats.js'
-import type { EnqueueBody, ListQueryInput, RetryFilter } from './schemas.js'
+import { LIST_LIMIT_DEFAULT, RETRY_STATUS_DEFAULT, type EnqueueBody, type ListQueryInput, type RetryFilter } from './schemas.js'
 import type { ChangeResult, ListFilter, ListPage, PostbackStore, StoreProblem } from './store.js'
 import type { AttemptOutcome, DueDelivery, Notify, PostbackDetail, PostbackView } from './types.js'
 
@@ -86,7 +86,7 @@ export function createPostbackService(options: PostbackServiceOptions) {
       return postback
     },
 
-    list({ limit, cursor, status, ...filter }: ListQueryInput): Promise<ListPage> {
+    list({ limit = LIST_LIMIT_DEFAULT, cursor, status, ...filter }: ListQueryInput): Promise<ListPage> {
       return store.list({
         ...toStoreFilter(filter),
         ...(status === undefined ? {} : { status }),
@@ -99,7 +99,7 @@ export function createPostbackService(options: PostbackServiceOptions) {
       return unwrap(await store.retry(id, Date.now()), id, 'retried')
     },
 
-    retryMany({ status, ...filter }: RetryFilter): Promise<number> {
+    retryMany({ status = RETRY_STATUS_DEFAULT, ...filter }: RetryFilter): Promise<number> {
       return store.retryMany({ ...toStoreFilter(filter), status }, Date.now())
     },
 

@@ -145,7 +145,7 @@ export interface paths {
                          */
                         "application/json": {
                             /**
-                             * @description stable UPPER_SNAKE code
+                             * @description a stable code from the error catalogue
                              * @example VALIDATION_ERROR
                              */
                             error: string;
@@ -154,7 +154,7 @@ export interface paths {
                         };
                     };
                 };
-                /** @description The store cannot be reached (STORE_UNAVAILABLE) or the service is shutting down */
+                /** @description The store cannot be reached (STORE_UNAVAILABLE) or the service is shutting down (SHUTTING_DOWN) */
                 503: {
                     headers: {
                         [name: string]: unknown;
@@ -168,7 +168,7 @@ export interface paths {
                          */
                         "application/json": {
                             /**
-                             * @description stable UPPER_SNAKE code
+                             * @description a stable code from the error catalogue
                              * @example VALIDATION_ERROR
                              */
                             error: string;
@@ -208,7 +208,7 @@ export interface paths {
                     createdFrom?: string;
                     /** @description created at or before this time */
                     createdTo?: string;
-                    /** @description at most this many, newest first; the original listed every postback, so the default is the maximum */
+                    /** @description at most this many, newest first; the default is the maximum, for clients that do not page */
                     limit?: number;
                     /** @description from the Link header of the previous page */
                     cursor?: string;
@@ -283,7 +283,7 @@ export interface paths {
                          */
                         "application/json": {
                             /**
-                             * @description stable UPPER_SNAKE code
+                             * @description a stable code from the error catalogue
                              * @example VALIDATION_ERROR
                              */
                             error: string;
@@ -306,7 +306,7 @@ export interface paths {
                          */
                         "application/json": {
                             /**
-                             * @description stable UPPER_SNAKE code
+                             * @description a stable code from the error catalogue
                              * @example VALIDATION_ERROR
                              */
                             error: string;
@@ -315,7 +315,7 @@ export interface paths {
                         };
                     };
                 };
-                /** @description The store cannot be reached (STORE_UNAVAILABLE) or the service is shutting down */
+                /** @description The store cannot be reached (STORE_UNAVAILABLE) or the service is shutting down (SHUTTING_DOWN) */
                 503: {
                     headers: {
                         [name: string]: unknown;
@@ -329,7 +329,7 @@ export interface paths {
                          */
                         "application/json": {
                             /**
-                             * @description stable UPPER_SNAKE code
+                             * @description a stable code from the error catalogue
                              * @example VALIDATION_ERROR
                              */
                             error: string;
@@ -455,7 +455,7 @@ export interface paths {
                          */
                         "application/json": {
                             /**
-                             * @description stable UPPER_SNAKE code
+                             * @description a stable code from the error catalogue
                              * @example VALIDATION_ERROR
                              */
                             error: string;
@@ -478,7 +478,7 @@ export interface paths {
                          */
                         "application/json": {
                             /**
-                             * @description stable UPPER_SNAKE code
+                             * @description a stable code from the error catalogue
                              * @example VALIDATION_ERROR
                              */
                             error: string;
@@ -501,7 +501,7 @@ export interface paths {
                          */
                         "application/json": {
                             /**
-                             * @description stable UPPER_SNAKE code
+                             * @description a stable code from the error catalogue
                              * @example VALIDATION_ERROR
                              */
                             error: string;
@@ -524,7 +524,7 @@ export interface paths {
                          */
                         "application/json": {
                             /**
-                             * @description stable UPPER_SNAKE code
+                             * @description a stable code from the error catalogue
                              * @example VALIDATION_ERROR
                              */
                             error: string;
@@ -547,7 +547,7 @@ export interface paths {
                          */
                         "application/json": {
                             /**
-                             * @description stable UPPER_SNAKE code
+                             * @description a stable code from the error catalogue
                              * @example VALIDATION_ERROR
                              */
                             error: string;
@@ -556,7 +556,7 @@ export interface paths {
                         };
                     };
                 };
-                /** @description The store cannot be reached (STORE_UNAVAILABLE) or the service is shutting down */
+                /** @description The store cannot be reached (STORE_UNAVAILABLE) or the service is shutting down (SHUTTING_DOWN) */
                 503: {
                     headers: {
                         [name: string]: unknown;
@@ -570,7 +570,7 @@ export interface paths {
                          */
                         "application/json": {
                             /**
-                             * @description stable UPPER_SNAKE code
+                             * @description a stable code from the error catalogue
                              * @example VALIDATION_ERROR
                              */
                             error: string;
@@ -593,7 +593,7 @@ export interface paths {
                          */
                         "application/json": {
                             /**
-                             * @description stable UPPER_SNAKE code
+                             * @description a stable code from the error catalogue
                              * @example VALIDATION_ERROR
                              */
                             error: string;
@@ -702,7 +702,7 @@ export interface paths {
                          */
                         "application/json": {
                             /**
-                             * @description stable UPPER_SNAKE code
+                             * @description a stable code from the error catalogue
                              * @example VALIDATION_ERROR
                              */
                             error: string;
@@ -725,7 +725,7 @@ export interface paths {
                          */
                         "application/json": {
                             /**
-                             * @description stable UPPER_SNAKE code
+                             * @description a stable code from the error catalogue
                              * @example VALIDATION_ERROR
                              */
                             error: string;
@@ -748,7 +748,7 @@ export interface paths {
                          */
                         "application/json": {
                             /**
-                             * @description stable UPPER_SNAKE code
+                             * @description a stable code from the error catalogue
                              * @example VALIDATION_ERROR
                              */
                             error: string;
@@ -757,7 +757,7 @@ export interface paths {
                         };
                     };
                 };
-                /** @description The store cannot be reached (STORE_UNAVAILABLE) or the service is shutting down */
+                /** @description The store cannot be reached (STORE_UNAVAILABLE) or the service is shutting down (SHUTTING_DOWN) */
                 503: {
                     headers: {
                         [name: string]: unknown;
@@ -771,7 +771,7 @@ export interface paths {
                          */
                         "application/json": {
                             /**
-                             * @description stable UPPER_SNAKE code
+                             * @description a stable code from the error catalogue
                              * @example VALIDATION_ERROR
                              */
                             error: string;
@@ -891,7 +891,7 @@ export interface paths {
                          */
                         "application/json": {
                             /**
-                             * @description stable UPPER_SNAKE code
+                             * @description a stable code from the error catalogue
                              * @example VALIDATION_ERROR
                              */
                             error: string;
@@ -914,7 +914,7 @@ export interface paths {
                          */
                         "application/json": {
                             /**
-                             * @description stable UPPER_SNAKE code
+                             * @description a stable code from the error catalogue
                              * @example VALIDATION_ERROR
                              */
                             error: string;
@@ -937,7 +937,7 @@ export interface paths {
                          */
                         "application/json": {
                             /**
-                             * @description stable UPPER_SNAKE code
+                             * @description a stable code from the error catalogue
                              * @example VALIDATION_ERROR
                              */
                             error: string;
@@ -960,7 +960,7 @@ export interface paths {
                          */
                         "application/json": {
                             /**
-                             * @description stable UPPER_SNAKE code
+                             * @description a stable code from the error catalogue
                              * @example VALIDATION_ERROR
                              */
                             error: string;
@@ -969,7 +969,7 @@ export interface paths {
                         };
                     };
                 };
-                /** @description The store cannot be reached (STORE_UNAVAILABLE) or the service is shutting down */
+                /** @description The store cannot be reached (STORE_UNAVAILABLE) or the service is shutting down (SHUTTING_DOWN) */
                 503: {
                     headers: {
                         [name: string]: unknown;
@@ -983,7 +983,7 @@ export interface paths {
                          */
                         "application/json": {
                             /**
-                             * @description stable UPPER_SNAKE code
+                             * @description a stable code from the error catalogue
                              * @example VALIDATION_ERROR
                              */
                             error: string;
@@ -1115,7 +1115,7 @@ export interface paths {
                          */
                         "application/json": {
                             /**
-                             * @description stable UPPER_SNAKE code
+                             * @description a stable code from the error catalogue
                              * @example VALIDATION_ERROR
                              */
                             error: string;
@@ -1138,7 +1138,7 @@ export interface paths {
                          */
                         "application/json": {
                             /**
-                             * @description stable UPPER_SNAKE code
+                             * @description a stable code from the error catalogue
                              * @example VALIDATION_ERROR
                              */
                             error: string;
@@ -1161,7 +1161,7 @@ export interface paths {
                          */
                         "application/json": {
                             /**
-                             * @description stable UPPER_SNAKE code
+                             * @description a stable code from the error catalogue
                              * @example VALIDATION_ERROR
                              */
                             error: string;
@@ -1184,7 +1184,7 @@ export interface paths {
                          */
                         "application/json": {
                             /**
-                             * @description stable UPPER_SNAKE code
+                             * @description a stable code from the error catalogue
                              * @example VALIDATION_ERROR
                              */
                             error: string;
@@ -1193,7 +1193,7 @@ export interface paths {
                         };
                     };
                 };
-                /** @description The store cannot be reached (STORE_UNAVAILABLE) or the service is shutting down */
+                /** @description The store cannot be reached (STORE_UNAVAILABLE) or the service is shutting down (SHUTTING_DOWN) */
                 503: {
                     headers: {
                         [name: string]: unknown;
@@ -1207,7 +1207,7 @@ export interface paths {
                          */
                         "application/json": {
                             /**
-                             * @description stable UPPER_SNAKE code
+                             * @description a stable code from the error catalogue
                              * @example VALIDATION_ERROR
                              */
                             error: string;
@@ -1255,7 +1255,7 @@ export interface paths {
                      */
                     "application/json": {
                         /**
-                         * @description which finished postbacks to re-queue
+                         * @description which ended postbacks to re-queue
                          * @default failed
                          * @enum {unknown}
                          */
@@ -1313,7 +1313,7 @@ export interface paths {
                          */
                         "application/json": {
                             /**
-                             * @description stable UPPER_SNAKE code
+                             * @description a stable code from the error catalogue
                              * @example VALIDATION_ERROR
                              */
                             error: string;
@@ -1336,7 +1336,7 @@ export interface paths {
                          */
                         "application/json": {
                             /**
-                             * @description stable UPPER_SNAKE code
+                             * @description a stable code from the error catalogue
                              * @example VALIDATION_ERROR
                              */
                             error: string;
@@ -1345,7 +1345,7 @@ export interface paths {
                         };
                     };
                 };
-                /** @description The store cannot be reached (STORE_UNAVAILABLE) or the service is shutting down */
+                /** @description The store cannot be reached (STORE_UNAVAILABLE) or the service is shutting down (SHUTTING_DOWN) */
                 503: {
                     headers: {
                         [name: string]: unknown;
@@ -1359,7 +1359,7 @@ export interface paths {
                          */
                         "application/json": {
                             /**
-                             * @description stable UPPER_SNAKE code
+                             * @description a stable code from the error catalogue
                              * @example VALIDATION_ERROR
                              */
                             error: string;
@@ -1370,138 +1370,6 @@ export interface paths {
                 };
             };
         };
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/api/queue/activity": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /**
-         * The last 15 minutes of delivery, in 10-second buckets
-         * @description Postbacks delivered and failed, attempts, queue depth and the busiest destinations’ failure rates.
-         */
-        get: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path?: never;
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description Default Response */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            /** @description the width of each bucket */
-                            bucketMs: number;
-                            /** @description oldest first, the last one still filling */
-                            buckets: {
-                                /**
-                                 * Format: date-time
-                                 * @description when the bucket starts
-                                 */
-                                at: string;
-                                /** @description postbacks that completed */
-                                delivered: number;
-                                /** @description postbacks that failed for good */
-                                failed: number;
-                                attempts: number;
-                                /** @description postbacks pending or in flight, when sampled */
-                                depth: number | null;
-                            }[];
-                            /** @description the 20 busiest destinations of the window */
-                            destinations: {
-                                destination: string;
-                                /** @description share of its attempts that failed, per bucket (null: no attempt) */
-                                failureRates: (number | null)[];
-                            }[];
-                        };
-                    };
-                };
-                /** @description Invalid input; the message names the field. Also: malformed JSON (INVALID_JSON), JSON nested deeper than 64 levels, a __proto__ or constructor.prototype key */
-                400: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        /**
-                         * @example {
-                         *       "error": "VALIDATION_ERROR",
-                         *       "message": "body must have required property 'payload'"
-                         *     }
-                         */
-                        "application/json": {
-                            /**
-                             * @description stable UPPER_SNAKE code
-                             * @example VALIDATION_ERROR
-                             */
-                            error: string;
-                            /** @description what went wrong, for humans */
-                            message: string;
-                        };
-                    };
-                };
-                /** @description Missing or wrong API token */
-                401: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        /**
-                         * @example {
-                         *       "error": "VALIDATION_ERROR",
-                         *       "message": "body must have required property 'payload'"
-                         *     }
-                         */
-                        "application/json": {
-                            /**
-                             * @description stable UPPER_SNAKE code
-                             * @example VALIDATION_ERROR
-                             */
-                            error: string;
-                            /** @description what went wrong, for humans */
-                            message: string;
-                        };
-                    };
-                };
-                /** @description The store cannot be reached (STORE_UNAVAILABLE) or the service is shutting down */
-                503: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        /**
-                         * @example {
-                         *       "error": "VALIDATION_ERROR",
-                         *       "message": "body must have required property 'payload'"
-                         *     }
-                         */
-                        "application/json": {
-                            /**
-                             * @description stable UPPER_SNAKE code
-                             * @example VALIDATION_ERROR
-                             */
-                            error: string;
-                            /** @description what went wrong, for humans */
-                            message: string;
-                        };
-                    };
-                };
-            };
-        };
-        put?: never;
-        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -1593,7 +1461,7 @@ export interface paths {
                          */
                         "application/json": {
                             /**
-                             * @description stable UPPER_SNAKE code
+                             * @description a stable code from the error catalogue
                              * @example VALIDATION_ERROR
                              */
                             error: string;
@@ -1616,7 +1484,7 @@ export interface paths {
                          */
                         "application/json": {
                             /**
-                             * @description stable UPPER_SNAKE code
+                             * @description a stable code from the error catalogue
                              * @example VALIDATION_ERROR
                              */
                             error: string;
@@ -1625,7 +1493,7 @@ export interface paths {
                         };
                     };
                 };
-                /** @description The store cannot be reached (STORE_UNAVAILABLE) or the service is shutting down */
+                /** @description The store cannot be reached (STORE_UNAVAILABLE) or the service is shutting down (SHUTTING_DOWN) */
                 503: {
                     headers: {
                         [name: string]: unknown;
@@ -1639,7 +1507,268 @@ export interface paths {
                          */
                         "application/json": {
                             /**
-                             * @description stable UPPER_SNAKE code
+                             * @description a stable code from the error catalogue
+                             * @example VALIDATION_ERROR
+                             */
+                            error: string;
+                            /** @description what went wrong, for humans */
+                            message: string;
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/queue/activity": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The last 15 minutes of delivery, in 10-second buckets
+         * @description Postbacks delivered and failed, attempts, queue depth and the busiest destinations’ failure rates.
+         */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @description the width of each bucket */
+                            bucketMs: number;
+                            /** @description oldest first, the last one still filling */
+                            buckets: {
+                                /**
+                                 * Format: date-time
+                                 * @description when the bucket starts
+                                 */
+                                at: string;
+                                /** @description postbacks that completed */
+                                delivered: number;
+                                /** @description postbacks that failed for good */
+                                failed: number;
+                                attempts: number;
+                                /** @description postbacks pending or in flight, when sampled */
+                                depth: number | null;
+                            }[];
+                            /** @description the 20 busiest destinations of the window */
+                            destinations: {
+                                destination: string;
+                                /** @description share of its attempts that failed, per bucket (null: no attempt) */
+                                failureRates: (number | null)[];
+                            }[];
+                        };
+                    };
+                };
+                /** @description Invalid input; the message names the field. Also: malformed JSON (INVALID_JSON), JSON nested deeper than 64 levels, a __proto__ or constructor.prototype key */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "error": "VALIDATION_ERROR",
+                         *       "message": "body must have required property 'payload'"
+                         *     }
+                         */
+                        "application/json": {
+                            /**
+                             * @description a stable code from the error catalogue
+                             * @example VALIDATION_ERROR
+                             */
+                            error: string;
+                            /** @description what went wrong, for humans */
+                            message: string;
+                        };
+                    };
+                };
+                /** @description Missing or wrong API token */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "error": "VALIDATION_ERROR",
+                         *       "message": "body must have required property 'payload'"
+                         *     }
+                         */
+                        "application/json": {
+                            /**
+                             * @description a stable code from the error catalogue
+                             * @example VALIDATION_ERROR
+                             */
+                            error: string;
+                            /** @description what went wrong, for humans */
+                            message: string;
+                        };
+                    };
+                };
+                /** @description The store cannot be reached (STORE_UNAVAILABLE) or the service is shutting down (SHUTTING_DOWN) */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "error": "VALIDATION_ERROR",
+                         *       "message": "body must have required property 'payload'"
+                         *     }
+                         */
+                        "application/json": {
+                            /**
+                             * @description a stable code from the error catalogue
+                             * @example VALIDATION_ERROR
+                             */
+                            error: string;
+                            /** @description what went wrong, for humans */
+                            message: string;
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/queue/statuses": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The postback statuses and what each allows
+         * @description Which statuses a postback may be re-queued from and canceled in; clients read it instead of keeping a copy.
+         */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Every status a postback can have, in the order of its life, and what each allows */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example [
+                         *       {
+                         *         "status": "pending",
+                         *         "retryable": false,
+                         *         "cancelable": true
+                         *       },
+                         *       {
+                         *         "status": "failed",
+                         *         "retryable": true,
+                         *         "cancelable": false
+                         *       }
+                         *     ]
+                         */
+                        "application/json": {
+                            /** @enum {unknown} */
+                            status: "pending" | "processing" | "completed" | "failed" | "canceled";
+                            /** @description POST /api/queue/postback/:id/retry re-queues a postback in this status */
+                            retryable: boolean;
+                            /** @description DELETE /api/queue/postback/:id cancels a postback in this status */
+                            cancelable: boolean;
+                        }[];
+                    };
+                };
+                /** @description Invalid input; the message names the field. Also: malformed JSON (INVALID_JSON), JSON nested deeper than 64 levels, a __proto__ or constructor.prototype key */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "error": "VALIDATION_ERROR",
+                         *       "message": "body must have required property 'payload'"
+                         *     }
+                         */
+                        "application/json": {
+                            /**
+                             * @description a stable code from the error catalogue
+                             * @example VALIDATION_ERROR
+                             */
+                            error: string;
+                            /** @description what went wrong, for humans */
+                            message: string;
+                        };
+                    };
+                };
+                /** @description Missing or wrong API token */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "error": "VALIDATION_ERROR",
+                         *       "message": "body must have required property 'payload'"
+                         *     }
+                         */
+                        "application/json": {
+                            /**
+                             * @description a stable code from the error catalogue
+                             * @example VALIDATION_ERROR
+                             */
+                            error: string;
+                            /** @description what went wrong, for humans */
+                            message: string;
+                        };
+                    };
+                };
+                /** @description The store cannot be reached (STORE_UNAVAILABLE) or the service is shutting down (SHUTTING_DOWN) */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "error": "VALIDATION_ERROR",
+                         *       "message": "body must have required property 'payload'"
+                         *     }
+                         */
+                        "application/json": {
+                            /**
+                             * @description a stable code from the error catalogue
                              * @example VALIDATION_ERROR
                              */
                             error: string;
@@ -1744,7 +1873,7 @@ export interface paths {
                          */
                         "application/json": {
                             /**
-                             * @description stable UPPER_SNAKE code
+                             * @description a stable code from the error catalogue
                              * @example VALIDATION_ERROR
                              */
                             error: string;
@@ -1767,7 +1896,7 @@ export interface paths {
                          */
                         "application/json": {
                             /**
-                             * @description stable UPPER_SNAKE code
+                             * @description a stable code from the error catalogue
                              * @example VALIDATION_ERROR
                              */
                             error: string;
@@ -1790,7 +1919,7 @@ export interface paths {
                          */
                         "application/json": {
                             /**
-                             * @description stable UPPER_SNAKE code
+                             * @description a stable code from the error catalogue
                              * @example VALIDATION_ERROR
                              */
                             error: string;
@@ -1813,7 +1942,7 @@ export interface paths {
                          */
                         "application/json": {
                             /**
-                             * @description stable UPPER_SNAKE code
+                             * @description a stable code from the error catalogue
                              * @example VALIDATION_ERROR
                              */
                             error: string;
@@ -1822,7 +1951,7 @@ export interface paths {
                         };
                     };
                 };
-                /** @description The store cannot be reached (STORE_UNAVAILABLE) or the service is shutting down */
+                /** @description The store cannot be reached (STORE_UNAVAILABLE) or the service is shutting down (SHUTTING_DOWN) */
                 503: {
                     headers: {
                         [name: string]: unknown;
@@ -1836,7 +1965,7 @@ export interface paths {
                          */
                         "application/json": {
                             /**
-                             * @description stable UPPER_SNAKE code
+                             * @description a stable code from the error catalogue
                              * @example VALIDATION_ERROR
                              */
                             error: string;
@@ -1931,7 +2060,7 @@ export interface paths {
                          */
                         "application/json": {
                             /**
-                             * @description stable UPPER_SNAKE code
+                             * @description a stable code from the error catalogue
                              * @example VALIDATION_ERROR
                              */
                             error: string;
@@ -1954,7 +2083,7 @@ export interface paths {
                          */
                         "application/json": {
                             /**
-                             * @description stable UPPER_SNAKE code
+                             * @description a stable code from the error catalogue
                              * @example VALIDATION_ERROR
                              */
                             error: string;
@@ -1963,7 +2092,7 @@ export interface paths {
                         };
                     };
                 };
-                /** @description The store cannot be reached (STORE_UNAVAILABLE) or the service is shutting down */
+                /** @description The store cannot be reached (STORE_UNAVAILABLE) or the service is shutting down (SHUTTING_DOWN) */
                 503: {
                     headers: {
                         [name: string]: unknown;
@@ -1977,7 +2106,7 @@ export interface paths {
                          */
                         "application/json": {
                             /**
-                             * @description stable UPPER_SNAKE code
+                             * @description a stable code from the error catalogue
                              * @example VALIDATION_ERROR
                              */
                             error: string;
@@ -2067,7 +2196,7 @@ export interface paths {
                          */
                         "application/json": {
                             /**
-                             * @description stable UPPER_SNAKE code
+                             * @description a stable code from the error catalogue
                              * @example VALIDATION_ERROR
                              */
                             error: string;
@@ -2090,7 +2219,7 @@ export interface paths {
                          */
                         "application/json": {
                             /**
-                             * @description stable UPPER_SNAKE code
+                             * @description a stable code from the error catalogue
                              * @example VALIDATION_ERROR
                              */
                             error: string;
@@ -2099,7 +2228,7 @@ export interface paths {
                         };
                     };
                 };
-                /** @description The store cannot be reached (STORE_UNAVAILABLE) or the service is shutting down */
+                /** @description The store cannot be reached (STORE_UNAVAILABLE) or the service is shutting down (SHUTTING_DOWN) */
                 503: {
                     headers: {
                         [name: string]: unknown;
@@ -2113,7 +2242,7 @@ export interface paths {
                          */
                         "application/json": {
                             /**
-                             * @description stable UPPER_SNAKE code
+                             * @description a stable code from the error catalogue
                              * @example VALIDATION_ERROR
                              */
                             error: string;
@@ -2205,7 +2334,7 @@ export interface paths {
                          */
                         "application/json": {
                             /**
-                             * @description stable UPPER_SNAKE code
+                             * @description a stable code from the error catalogue
                              * @example VALIDATION_ERROR
                              */
                             error: string;
@@ -2228,7 +2357,7 @@ export interface paths {
                          */
                         "application/json": {
                             /**
-                             * @description stable UPPER_SNAKE code
+                             * @description a stable code from the error catalogue
                              * @example VALIDATION_ERROR
                              */
                             error: string;
@@ -2237,7 +2366,7 @@ export interface paths {
                         };
                     };
                 };
-                /** @description The store cannot be reached (STORE_UNAVAILABLE) or the service is shutting down */
+                /** @description The store cannot be reached (STORE_UNAVAILABLE) or the service is shutting down (SHUTTING_DOWN) */
                 503: {
                     headers: {
                         [name: string]: unknown;
@@ -2251,7 +2380,7 @@ export interface paths {
                          */
                         "application/json": {
                             /**
-                             * @description stable UPPER_SNAKE code
+                             * @description a stable code from the error catalogue
                              * @example VALIDATION_ERROR
                              */
                             error: string;
@@ -2324,7 +2453,7 @@ export interface paths {
                          */
                         "application/json": {
                             /**
-                             * @description stable UPPER_SNAKE code
+                             * @description a stable code from the error catalogue
                              * @example VALIDATION_ERROR
                              */
                             error: string;
@@ -2347,7 +2476,7 @@ export interface paths {
                          */
                         "application/json": {
                             /**
-                             * @description stable UPPER_SNAKE code
+                             * @description a stable code from the error catalogue
                              * @example VALIDATION_ERROR
                              */
                             error: string;
@@ -2356,7 +2485,7 @@ export interface paths {
                         };
                     };
                 };
-                /** @description The store cannot be reached (STORE_UNAVAILABLE) or the service is shutting down */
+                /** @description The store cannot be reached (STORE_UNAVAILABLE) or the service is shutting down (SHUTTING_DOWN) */
                 503: {
                     headers: {
                         [name: string]: unknown;
@@ -2370,7 +2499,7 @@ export interface paths {
                          */
                         "application/json": {
                             /**
-                             * @description stable UPPER_SNAKE code
+                             * @description a stable code from the error catalogue
                              * @example VALIDATION_ERROR
                              */
                             error: string;
@@ -2461,7 +2590,7 @@ export interface paths {
                          */
                         "application/json": {
                             /**
-                             * @description stable UPPER_SNAKE code
+                             * @description a stable code from the error catalogue
                              * @example VALIDATION_ERROR
                              */
                             error: string;
@@ -2484,7 +2613,7 @@ export interface paths {
                          */
                         "application/json": {
                             /**
-                             * @description stable UPPER_SNAKE code
+                             * @description a stable code from the error catalogue
                              * @example VALIDATION_ERROR
                              */
                             error: string;
@@ -2493,7 +2622,7 @@ export interface paths {
                         };
                     };
                 };
-                /** @description The store cannot be reached (STORE_UNAVAILABLE) or the service is shutting down */
+                /** @description The store cannot be reached (STORE_UNAVAILABLE) or the service is shutting down (SHUTTING_DOWN) */
                 503: {
                     headers: {
                         [name: string]: unknown;
@@ -2507,7 +2636,7 @@ export interface paths {
                          */
                         "application/json": {
                             /**
-                             * @description stable UPPER_SNAKE code
+                             * @description a stable code from the error catalogue
                              * @example VALIDATION_ERROR
                              */
                             error: string;
@@ -2620,7 +2749,7 @@ export interface paths {
                          */
                         "application/json": {
                             /**
-                             * @description stable UPPER_SNAKE code
+                             * @description a stable code from the error catalogue
                              * @example VALIDATION_ERROR
                              */
                             error: string;
@@ -2643,7 +2772,7 @@ export interface paths {
                          */
                         "application/json": {
                             /**
-                             * @description stable UPPER_SNAKE code
+                             * @description a stable code from the error catalogue
                              * @example VALIDATION_ERROR
                              */
                             error: string;
@@ -2666,7 +2795,7 @@ export interface paths {
                          */
                         "application/json": {
                             /**
-                             * @description stable UPPER_SNAKE code
+                             * @description a stable code from the error catalogue
                              * @example VALIDATION_ERROR
                              */
                             error: string;
@@ -2675,7 +2804,7 @@ export interface paths {
                         };
                     };
                 };
-                /** @description The store cannot be reached (STORE_UNAVAILABLE) or the service is shutting down */
+                /** @description The store cannot be reached (STORE_UNAVAILABLE) or the service is shutting down (SHUTTING_DOWN) */
                 503: {
                     headers: {
                         [name: string]: unknown;
@@ -2689,7 +2818,7 @@ export interface paths {
                          */
                         "application/json": {
                             /**
-                             * @description stable UPPER_SNAKE code
+                             * @description a stable code from the error catalogue
                              * @example VALIDATION_ERROR
                              */
                             error: string;
@@ -2804,7 +2933,7 @@ export interface paths {
                          */
                         "application/json": {
                             /**
-                             * @description stable UPPER_SNAKE code
+                             * @description a stable code from the error catalogue
                              * @example VALIDATION_ERROR
                              */
                             error: string;
@@ -2827,7 +2956,7 @@ export interface paths {
                          */
                         "application/json": {
                             /**
-                             * @description stable UPPER_SNAKE code
+                             * @description a stable code from the error catalogue
                              * @example VALIDATION_ERROR
                              */
                             error: string;
@@ -2836,7 +2965,7 @@ export interface paths {
                         };
                     };
                 };
-                /** @description The store cannot be reached (STORE_UNAVAILABLE) or the service is shutting down */
+                /** @description The store cannot be reached (STORE_UNAVAILABLE) or the service is shutting down (SHUTTING_DOWN) */
                 503: {
                     headers: {
                         [name: string]: unknown;
@@ -2850,7 +2979,7 @@ export interface paths {
                          */
                         "application/json": {
                             /**
-                             * @description stable UPPER_SNAKE code
+                             * @description a stable code from the error catalogue
                              * @example VALIDATION_ERROR
                              */
                             error: string;
@@ -2959,7 +3088,7 @@ export interface paths {
                          */
                         "application/json": {
                             /**
-                             * @description stable UPPER_SNAKE code
+                             * @description a stable code from the error catalogue
                              * @example VALIDATION_ERROR
                              */
                             error: string;
@@ -2982,7 +3111,7 @@ export interface paths {
                          */
                         "application/json": {
                             /**
-                             * @description stable UPPER_SNAKE code
+                             * @description a stable code from the error catalogue
                              * @example VALIDATION_ERROR
                              */
                             error: string;
@@ -2991,7 +3120,7 @@ export interface paths {
                         };
                     };
                 };
-                /** @description The store cannot be reached (STORE_UNAVAILABLE) or the service is shutting down */
+                /** @description The store cannot be reached (STORE_UNAVAILABLE) or the service is shutting down (SHUTTING_DOWN) */
                 503: {
                     headers: {
                         [name: string]: unknown;
@@ -3005,7 +3134,7 @@ export interface paths {
                          */
                         "application/json": {
                             /**
-                             * @description stable UPPER_SNAKE code
+                             * @description a stable code from the error catalogue
                              * @example VALIDATION_ERROR
                              */
                             error: string;
@@ -3118,7 +3247,7 @@ export interface paths {
                          */
                         "application/json": {
                             /**
-                             * @description stable UPPER_SNAKE code
+                             * @description a stable code from the error catalogue
                              * @example VALIDATION_ERROR
                              */
                             error: string;
@@ -3141,7 +3270,7 @@ export interface paths {
                          */
                         "application/json": {
                             /**
-                             * @description stable UPPER_SNAKE code
+                             * @description a stable code from the error catalogue
                              * @example VALIDATION_ERROR
                              */
                             error: string;
@@ -3150,7 +3279,7 @@ export interface paths {
                         };
                     };
                 };
-                /** @description The store cannot be reached (STORE_UNAVAILABLE) or the service is shutting down */
+                /** @description The store cannot be reached (STORE_UNAVAILABLE) or the service is shutting down (SHUTTING_DOWN) */
                 503: {
                     headers: {
                         [name: string]: unknown;
@@ -3164,7 +3293,7 @@ export interface paths {
                          */
                         "application/json": {
                             /**
-                             * @description stable UPPER_SNAKE code
+                             * @description a stable code from the error catalogue
                              * @example VALIDATION_ERROR
                              */
                             error: string;
@@ -3232,7 +3361,7 @@ export interface paths {
                          */
                         "application/json": {
                             /**
-                             * @description stable UPPER_SNAKE code
+                             * @description a stable code from the error catalogue
                              * @example VALIDATION_ERROR
                              */
                             error: string;
@@ -3255,7 +3384,7 @@ export interface paths {
                          */
                         "application/json": {
                             /**
-                             * @description stable UPPER_SNAKE code
+                             * @description a stable code from the error catalogue
                              * @example VALIDATION_ERROR
                              */
                             error: string;
@@ -3278,7 +3407,7 @@ export interface paths {
                          */
                         "application/json": {
                             /**
-                             * @description stable UPPER_SNAKE code
+                             * @description a stable code from the error catalogue
                              * @example VALIDATION_ERROR
                              */
                             error: string;
@@ -3287,7 +3416,7 @@ export interface paths {
                         };
                     };
                 };
-                /** @description The store cannot be reached (STORE_UNAVAILABLE) or the service is shutting down */
+                /** @description The store cannot be reached (STORE_UNAVAILABLE) or the service is shutting down (SHUTTING_DOWN) */
                 503: {
                     headers: {
                         [name: string]: unknown;
@@ -3301,7 +3430,7 @@ export interface paths {
                          */
                         "application/json": {
                             /**
-                             * @description stable UPPER_SNAKE code
+                             * @description a stable code from the error catalogue
                              * @example VALIDATION_ERROR
                              */
                             error: string;
@@ -3367,7 +3496,7 @@ export interface paths {
                          */
                         "application/json": {
                             /**
-                             * @description stable UPPER_SNAKE code
+                             * @description a stable code from the error catalogue
                              * @example VALIDATION_ERROR
                              */
                             error: string;
@@ -3390,7 +3519,7 @@ export interface paths {
                          */
                         "application/json": {
                             /**
-                             * @description stable UPPER_SNAKE code
+                             * @description a stable code from the error catalogue
                              * @example VALIDATION_ERROR
                              */
                             error: string;
@@ -3399,7 +3528,7 @@ export interface paths {
                         };
                     };
                 };
-                /** @description The store cannot be reached (STORE_UNAVAILABLE) or the service is shutting down */
+                /** @description The store cannot be reached (STORE_UNAVAILABLE) or the service is shutting down (SHUTTING_DOWN) */
                 503: {
                     headers: {
                         [name: string]: unknown;
@@ -3413,7 +3542,7 @@ export interface paths {
                          */
                         "application/json": {
                             /**
-                             * @description stable UPPER_SNAKE code
+                             * @description a stable code from the error catalogue
                              * @example VALIDATION_ERROR
                              */
                             error: string;
@@ -3514,7 +3643,7 @@ export interface paths {
                          */
                         "application/json": {
                             /**
-                             * @description stable UPPER_SNAKE code
+                             * @description a stable code from the error catalogue
                              * @example VALIDATION_ERROR
                              */
                             error: string;
@@ -3537,7 +3666,7 @@ export interface paths {
                          */
                         "application/json": {
                             /**
-                             * @description stable UPPER_SNAKE code
+                             * @description a stable code from the error catalogue
                              * @example VALIDATION_ERROR
                              */
                             error: string;
@@ -3560,7 +3689,7 @@ export interface paths {
                          */
                         "application/json": {
                             /**
-                             * @description stable UPPER_SNAKE code
+                             * @description a stable code from the error catalogue
                              * @example VALIDATION_ERROR
                              */
                             error: string;
@@ -3569,7 +3698,7 @@ export interface paths {
                         };
                     };
                 };
-                /** @description The store cannot be reached (STORE_UNAVAILABLE) or the service is shutting down */
+                /** @description The store cannot be reached (STORE_UNAVAILABLE) or the service is shutting down (SHUTTING_DOWN) */
                 503: {
                     headers: {
                         [name: string]: unknown;
@@ -3583,7 +3712,7 @@ export interface paths {
                          */
                         "application/json": {
                             /**
-                             * @description stable UPPER_SNAKE code
+                             * @description a stable code from the error catalogue
                              * @example VALIDATION_ERROR
                              */
                             error: string;
