@@ -16,7 +16,7 @@ const CONCURRENCY = 10
 
 async function receiver(): Promise<{ url: string; stop: () => Promise<void> }> {
   const started = await startScript('receiver.ts')
-  return { url: `${started.url}/deliver`, stop: started.stop }
+  return { url: `${started.url}/deliver`, stop: () => started.stop() }
 }
 
 async function perSecond(label: string, one: () => Promise<unknown>): Promise<number> {

@@ -15,7 +15,7 @@ let waiting: { target: number; resolve: () => void } | undefined
 const server = createServer((req, res) => {
   if (req.url?.startsWith('/hang')) return
   let body = ''
-  req.on('data', (chunk: Buffer) => (body += chunk))
+  req.on('data', (chunk: Buffer) => (body += chunk.toString()))
   req.on('end', () => {
     const at = now()
     if (count === 0) firstAt = at

@@ -73,7 +73,8 @@ const ticker = setInterval(() => {
 
 const samples: Record<string, number>[] = []
 const startedAt = Date.now()
-const sampler = setInterval(async () => {
+const sampler = setInterval(() => void takeSample(), 10_000)
+async function takeSample(): Promise<void> {
   const sockets = await ask<{ count: number; latencies: number[] }>(clients.child, { type: 'soakStats' })
   const deliveries = await receiver.expect(0)
   await receiver.reset()
@@ -93,7 +94,7 @@ const sampler = setInterval(async () => {
   }
   samples.push(sample)
   console.log(JSON.stringify(sample))
-}, 10_000)
+}
 
 await new Promise((resolve) => setTimeout(resolve, minutes * 60_000))
 clearInterval(ticker)

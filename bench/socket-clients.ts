@@ -12,7 +12,7 @@ let watch: { prefix: string; seen: Set<WebSocket>; count: number; firstAt: numbe
 
 function open(url: string, token: string, channel: string, userId: string): Promise<WebSocket> {
   const query = new URLSearchParams({ EIO: '4', transport: 'websocket', channel, userId })
-  const ws = new WebSocket(`${url.replace(/^http/, 'ws')}/socket.io/?${query}`, { perMessageDeflate: false })
+  const ws = new WebSocket(`${url.replace(/^http/, 'ws')}/socket.io/?${query.toString()}`, { perMessageDeflate: false })
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error('socket did not connect')), 30_000)
     ws.on('error', reject)

@@ -22,6 +22,7 @@ import destinationRoutes from './http/routes/destinations.js'
 import healthRoutes from './http/routes/health.js'
 import metricsRoutes from './http/routes/metrics.js'
 import postbackRoutes from './http/routes/postbacks.js'
+import queueRoutes from './http/routes/queue.js'
 import socketRoutes from './http/routes/sockets.js'
 import securityHeaders from './http/security-headers.js'
 import { refuseWorkWhileClosing } from './http/shutdown.js'
@@ -61,7 +62,8 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   await app.register(cors, {
     origin: allowedOrigins(config),
     credentials: true,
-    // DELETE cancels a postback; browsers must also be allowed to read the paging header.
+    // PATCH changes a destination, DELETE cancels a postback or a secret; browsers must also be
+    // allowed to read the paging header.
     methods: ['GET', 'HEAD', 'POST', 'PATCH', 'DELETE'],
     exposedHeaders: ['Link'],
   })
@@ -86,6 +88,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     await protectedRoutes.register(
       async (api) => {
         await api.register(postbackRoutes)
+        await api.register(queueRoutes)
         await api.register(socketRoutes)
         await api.register(destinationRoutes)
       },

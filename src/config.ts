@@ -125,7 +125,7 @@ export function describeAllowed(schema: TSchema): string {
   if (s.type === 'boolean') return 'true or false'
   if (s.type === 'integer') {
     const max = typeof s.maximum === 'number' ? ` and at most ${s.maximum}` : ''
-    return `an integer of at least ${s.minimum}${max}`
+    return `an integer of at least ${String(s.minimum)}${max}`
   }
   if (typeof s.pattern === 'string') return `a string matching ${s.pattern}`
   if (typeof s.minLength === 'number' && s.minLength > 1) return `a string of at least ${s.minLength} characters`

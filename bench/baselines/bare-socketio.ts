@@ -9,7 +9,7 @@ const token = process.env.API_TOKEN!
 const http = createServer((req, res) => {
   if (req.method !== 'POST' || req.url !== '/emit') return res.writeHead(404).end()
   let body = ''
-  req.on('data', (chunk: Buffer) => (body += chunk))
+  req.on('data', (chunk: Buffer) => (body += chunk.toString()))
   req.on('end', () => {
     const { channel, channels, event, data } = JSON.parse(body) as { channel?: string; channels?: string[]; event: string; data: unknown }
     const rooms = (channels ?? [channel!]).map((name) => `channel:${name}`)
@@ -21,7 +21,7 @@ const http = createServer((req, res) => {
 const io = new Server(http, { serveClient: false })
 io.use((socket, next) => (socket.handshake.auth.token === token ? next() : next(new Error('unauthorized'))))
 io.on('connection', (socket) => {
-  socket.join(`channel:${String(socket.handshake.query.channel)}`)
+  void socket.join(`channel:${String(socket.handshake.query.channel)}`)
   const replay = Number(socket.handshake.query.replay ?? 0)
   for (let i = 0; i < replay; i++) socket.emit('note', { event: 'note', data: { i }, timestamp: new Date().toISOString(), messageId: String(i) })
 })

@@ -128,8 +128,9 @@ export function ask<T>(child: ChildProcess, message: Record<string, unknown>, ti
 }
 
 /** The helper side of `ask`. */
-export function answerRequests(handlers: Record<string, (message: any) => Promise<unknown> | unknown>): void {
-  process.on('message', async (message: { id: string; type: string }) => {
+export function answerRequests(handlers: Record<string, (message: any) => unknown>): void {
+  process.on('message', (message: { id: string; type: string }) => void answer(message))
+  async function answer(message: { id: string; type: string }): Promise<void> {
     try {
       const handler = handlers[message.type]
       if (!handler) throw new Error(`unknown request ${message.type}`)
@@ -137,5 +138,5 @@ export function answerRequests(handlers: Record<string, (message: any) => Promis
     } catch (error) {
       process.send!({ id: message.id, error: (error as Error).message })
     }
-  })
+  }
 }

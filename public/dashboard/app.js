@@ -1,233 +1,99 @@
-// The dashboard: plain JavaScript against the service's own API. The token lives in this tab's
-// sessionStorage only. Every value from the API is written with textContent, never as HTML.
+// @ts-check
+// The dashboard: plain JavaScript modules against the service's own API, refreshed every 2 s.
+// What the page shows comes from the API, the list of statuses and what each allows included.
+import { renderActivity } from './activity.js'
+import { api, jsonOf, onTokenRefused, token } from './api.js'
+import { renderConnections } from './connections.js'
+import { renderDestinations } from './destinations.js'
+import { $, CHANGED } from './dom.js'
+import { handleForms } from './forms.js'
+import { fillStatusFilter, renderPostbacks, renderStats } from './queue.js'
 
-const TOKEN_KEY = 'qsp-api-token'
+/**
+ * @typedef {import('./api-types').StatusRule} StatusRule
+ * @typedef {import('./api-types').QueueStats} QueueStats
+ * @typedef {import('./api-types').PostbackView} PostbackView
+ * @typedef {import('./api-types').Connections} Connections
+ * @typedef {import('./api-types').DestinationView} DestinationView
+ * @typedef {import('./api-types').Activity} Activity
+ */
+
 const REFRESH_MS = 2000
-const STATUSES = ['pending', 'processing', 'completed', 'failed', 'canceled']
 
-const $ = (selector) => document.querySelector(selector)
-const expanded = new Set()
+/** @type {ReturnType<typeof setInterval> | undefined} */
 let timer
-
-function el(tag, props = {}, ...children) {
-  const node = Object.assign(document.createElement(tag), props)
-  for (const child of children) node.append(child)
-  return node
-}
-
-/** "5s ago" for a past time, "in 5s" for a future one (a retry not yet due), a date beyond an hour. */
-const relative = (iso) => {
-  const seconds = Math.round((Date.parse(iso) - Date.now()) / 1000)
-  const distance = Math.abs(seconds)
-  if (distance >= 3600) return new Date(iso).toLocaleString()
-  const amount = distance < 60 ? `${distance}s` : `${Math.floor(distance / 60)}m`
-  return seconds > 0 ? `in ${amount}` : `${amount} ago`
-}
-
-async function api(path, init = {}) {
-  const response = await fetch(path, {
-    ...init,
-    headers: {
-      authorization: `Bearer ${sessionStorage.getItem(TOKEN_KEY)}`,
-      ...(init.body ? { 'content-type': 'application/json' } : {}),
-    },
-  })
-  const body = await response.json().catch(() => ({}))
-  if (response.status === 401) {
-    signOut('The token was refused. Paste the API token again.')
-    throw new Error(body.message ?? 'unauthorized')
-  }
-  if (!response.ok) throw new Error(body.message ?? `HTTP ${response.status}`)
-  return body
-}
+/** @type {StatusRule[]} */
+let rules = []
 
 function signOut(message = '') {
   clearInterval(timer)
-  sessionStorage.removeItem(TOKEN_KEY)
+  token.forget()
   $('#board').hidden = true
   $('#forget').hidden = true
   $('#login').hidden = false
   $('#login-error').textContent = message
 }
 
-function signIn() {
+/** Reads what the statuses allow (which also proves the token), then shows the board. */
+async function signIn() {
+  rules = /** @type {StatusRule[]} */ (await api('/api/queue/statuses'))
+  fillStatusFilter(rules)
   $('#login').hidden = true
   $('#board').hidden = false
   $('#forget').hidden = false
-  refresh()
-  timer = setInterval(refresh, REFRESH_MS)
+  await refresh()
+  timer = setInterval(() => void refresh(), REFRESH_MS)
 }
 
 async function refresh() {
   try {
-    const status = $('#status-filter').value
-    const [stats, postbacks, connections] = await Promise.all([
+    /** @type {HTMLSelectElement} */
+    const filter = $('#status-filter')
+    const query = filter.value ? `&status=${encodeURIComponent(filter.value)}` : ''
+    const [stats, postbacks, connections, destinations, activity] = await Promise.all([
       api('/api/queue/stats'),
-      api(`/api/queue/postback?limit=25${status ? `&status=${status}` : ''}`),
+      api(`/api/queue/postback?limit=25${query}`),
       api('/api/socket/sockets/stats?limit=500'),
+      api('/api/destinations'),
+      api('/api/queue/activity'),
     ])
-    renderStats(stats)
-    renderPostbacks(postbacks)
-    renderConnections(connections)
+    renderStats(/** @type {QueueStats} */ (stats), rules)
+    renderPostbacks(/** @type {PostbackView[]} */ (postbacks), rules)
+    renderConnections(/** @type {Connections} */ (connections))
+    renderDestinations(/** @type {DestinationView[]} */ (destinations), /** @type {Activity} */ (activity))
+    renderActivity(/** @type {Activity} */ (activity), $('#activity-chart'))
     $('#updated').textContent = `updated ${new Date().toLocaleTimeString()}`
   } catch (error) {
-    $('#updated').textContent = `not updated: ${error.message}`
+    $('#updated').textContent = `not updated: ${/** @type {Error} */ (error).message}`
   }
-  fetch('/health')
-    .then((response) => response.json())
-    .then((health) => {
-      const badge = $('#health')
-      badge.className = `badge ${health.status}`
-      badge.textContent = `${health.status} · ${health.store} · v${health.version}`
-    })
-    .catch(() => undefined)
+  void showHealth()
 }
 
-function renderStats(stats) {
-  $('#counts').replaceChildren(
-    ...STATUSES.map((s) => el('div', { id: `count-${s}` }, el('dt', { textContent: s }), el('dd', { textContent: String(stats.counts[s]) }))),
-  )
-  const oldest = stats.oldestPendingAgeMs === null ? 'nothing pending' : `oldest pending ${Math.round(stats.oldestPendingAgeMs / 1000)}s`
-  $('#queue-extra').textContent = `${stats.inFlight} in flight on this instance · ${oldest}`
-  const hosts = $('#hosts')
-  hosts.hidden = stats.hosts.length === 0
-  hosts.tBodies[0].replaceChildren(
-    ...stats.hosts.map((h) =>
-      el('tr', {},
-        el('td', { textContent: h.destination }),
-        el('td', { textContent: String(h.inFlight) }),
-        el('td', { textContent: String(h.limit) }),
-        el('td', { textContent: `${Math.round(h.failureRate * 100)}%` })),
-    ),
-  )
-}
-
-function renderPostbacks(postbacks) {
-  $('#postbacks-empty').hidden = postbacks.length > 0
-  const rows = []
-  for (const p of postbacks) {
-    const actions = el('td')
-    if (p.status === 'failed' || p.status === 'completed') actions.append(actionButton('Retry', `/api/queue/postback/${p.id}/retry`, 'POST'))
-    if (p.status === 'pending') actions.append(actionButton('Cancel', `/api/queue/postback/${p.id}`, 'DELETE'))
-    const row = el('tr', { className: 'postback', title: 'Show attempts' },
-      el('td', {}, el('span', { className: `badge ${p.status}`, textContent: p.status })),
-      el('td', { className: 'url', textContent: p.postbackUrl, title: p.postbackUrl }),
-      el('td', { textContent: p.method }),
-      el('td', { textContent: String(p.retries) }),
-      el('td', { textContent: relative(p.createdAt), title: p.createdAt }),
-      el('td', { className: 'last-error', textContent: p.lastError ?? '', title: p.lastError ?? '' }),
-      actions)
-    row.dataset.id = p.id
-    row.addEventListener('click', (event) => {
-      if (event.target.closest('button')) return
-      if (expanded.has(p.id)) expanded.delete(p.id)
-      else expanded.add(p.id)
-      renderPostbacks(postbacks)
-    })
-    rows.push(row)
-    if (expanded.has(p.id)) rows.push(el('tr', { className: 'attempts' }, el('td', { colSpan: 7 }, attemptList(p))))
-  }
-  $('#postbacks').tBodies[0].replaceChildren(...rows)
-}
-
-function attemptList(p) {
-  const header = el('p', { className: 'muted', textContent: `${p.id}${p.nextAttemptAt ? ` · next attempt ${relative(p.nextAttemptAt)}` : ''}` })
-  if (p.attempts.length === 0) return el('div', {}, header, el('p', { className: 'muted', textContent: 'No attempt yet.' }))
-  const items = p.attempts.map((a, i) => {
-    // A failed attempt's error already names its status ("HTTP 500 Internal Server Error").
-    const outcome = a.error ?? `HTTP ${a.statusCode}`
-    const line = el('li', { textContent: `#${i + 1} · ${new Date(a.at).toLocaleTimeString()} · ${a.durationMs} ms · ${outcome}` })
-    if (a.responseBody) line.append(el('pre', { textContent: a.responseBody }))
-    return line
-  })
-  return el('div', {}, header, el('ol', { className: 'attempt-list' }, ...items))
-}
-
-function actionButton(label, path, method) {
-  const button = el('button', { className: 'small', textContent: label, type: 'button' })
-  button.addEventListener('click', async () => {
-    button.disabled = true
-    try {
-      await api(path, { method })
-    } catch (error) {
-      alert(error.message)
-    }
-    refresh()
-  })
-  return button
-}
-
-function renderConnections({ totalConnections, connections }) {
-  $('#connection-total').textContent = String(totalConnections)
-  const byChannel = new Map()
-  for (const c of connections) {
-    for (const channel of c.channels ?? [c.channel]) {
-      if (!byChannel.has(channel)) byChannel.set(channel, [])
-      byChannel.get(channel).push(c)
-    }
-  }
-  const groups = [...byChannel].sort(([a], [b]) => a.localeCompare(b)).map(([channel, sockets]) =>
-    el('div', { className: 'channel' },
-      el('strong', { textContent: channel }),
-      el('span', { className: 'muted', textContent: ` · ${sockets.length} socket${sockets.length === 1 ? '' : 's'}` }),
-      el('ul', {}, ...sockets.map((s) => el('li', { textContent: s.userId, title: `${s.socketId} · connected ${relative(s.connectedAt)}` })))),
-  )
-  $('#channels').replaceChildren(...(groups.length ? groups : [el('p', { className: 'muted', textContent: 'Nobody is connected.' })]))
-}
-
-function parseJson(text, what) {
+async function showHealth() {
   try {
-    return text.trim() === '' ? undefined : JSON.parse(text)
+    const health = /** @type {{ status: string, store: string, version: string }} */ (await jsonOf(await fetch('/health')))
+    const badge = $('#health')
+    badge.className = `badge ${health.status}`
+    badge.textContent = `${health.status} · ${health.store} · v${health.version}`
   } catch {
-    throw new Error(`${what} is not valid JSON`)
+    // The badge keeps its last state; the next refresh tries again.
   }
 }
 
-function handleForm(selector, submit) {
-  const form = $(selector)
-  form.addEventListener('submit', async (event) => {
-    event.preventDefault()
-    const result = form.querySelector('.result')
-    result.className = 'result'
-    try {
-      result.textContent = await submit(new FormData(form))
-      refresh()
-    } catch (error) {
-      result.className = 'result error'
-      result.textContent = error.message
-    }
-  })
-}
-
-handleForm('#postback-form', async (data) => {
-  const body = {
-    postbackUrl: data.get('postbackUrl'),
-    method: data.get('method'),
-    payload: parseJson(data.get('payload'), 'Payload') ?? {},
-  }
-  const answer = await api('/api/queue/postback', { method: 'POST', body: JSON.stringify(body) })
-  return `Queued ${answer.queueId}`
-})
-
-handleForm('#dispatch-form', async (data) => {
-  const body = { event: data.get('event'), data: parseJson(data.get('data'), 'Data') }
-  for (const key of ['channel', 'userId']) if (data.get(key)) body[key] = data.get(key)
-  const answer = await api('/api/socket/dispatch', { method: 'POST', body: JSON.stringify(body) })
-  return `Sent to ${answer.dispatchedCount} socket${answer.dispatchedCount === 1 ? '' : 's'}`
-})
-
-$('#login-form').addEventListener('submit', async (event) => {
+onTokenRefused(signOut)
+handleForms()
+$('#login-form').addEventListener('submit', (event) => {
   event.preventDefault()
-  sessionStorage.setItem(TOKEN_KEY, $('#token').value.trim())
-  $('#token').value = ''
-  try {
-    await api('/api/queue/stats')
-    signIn()
-  } catch (error) {
-    if (sessionStorage.getItem(TOKEN_KEY)) signOut(error.message)
-  }
+  /** @type {HTMLInputElement} */
+  const input = $('#token')
+  token.keep(input.value.trim())
+  input.value = ''
+  signIn().catch((/** @type {Error} */ error) => {
+    if (token.present()) signOut(error.message)
+  })
 })
 $('#forget').addEventListener('click', () => signOut())
-$('#status-filter').addEventListener('change', refresh)
+$('#status-filter').addEventListener('change', () => void refresh())
+document.addEventListener(CHANGED, () => void refresh())
 
-if (sessionStorage.getItem(TOKEN_KEY)) signIn()
+if (token.present()) void signIn().catch((/** @type {Error} */ error) => signOut(error.message))

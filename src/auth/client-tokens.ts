@@ -2,6 +2,7 @@
 // leaves the backend. A token names one userId and, optionally, the channels it may use.
 import { hkdfSync } from 'node:crypto'
 import { SignJWT, errors, jwtVerify } from 'jose'
+import { codes } from '../errors.js'
 
 export interface ClientScope {
   userId: string
@@ -18,7 +19,7 @@ export interface MintedToken {
 
 export class ClientTokenError extends Error {
   constructor(
-    readonly code: 'TOKEN_EXPIRED' | 'INVALID_TOKEN',
+    readonly code: typeof codes.TOKEN_EXPIRED | typeof codes.INVALID_TOKEN,
     message: string,
   ) {
     super(message)
@@ -54,13 +55,13 @@ export function createClientTokens(key: Uint8Array) {
         const { payload } = await jwtVerify(token, key, { algorithms: ['HS256'], audience: AUDIENCE })
         const { channels, info } = payload
         if (typeof payload.sub !== 'string' || (channels !== undefined && !isStringArray(channels)) || (info !== undefined && !isObject(info))) {
-          throw new ClientTokenError('INVALID_TOKEN', 'The token does not name a user and its channels')
+          throw new ClientTokenError(codes.INVALID_TOKEN, 'The token does not name a user and its channels')
         }
         return { userId: payload.sub, ...(channels ? { channels } : {}), ...(info ? { info } : {}) }
       } catch (error) {
         if (error instanceof ClientTokenError) throw error
-        if (error instanceof errors.JWTExpired) throw new ClientTokenError('TOKEN_EXPIRED', 'The token has expired')
-        throw new ClientTokenError('INVALID_TOKEN', 'The token is not valid')
+        if (error instanceof errors.JWTExpired) throw new ClientTokenError(codes.TOKEN_EXPIRED, 'The token has expired')
+        throw new ClientTokenError(codes.INVALID_TOKEN, 'The token is not valid')
       }
     },
   }

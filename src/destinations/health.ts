@@ -2,6 +2,7 @@
 // quarantined — its postbacks wait, pending, spending no attempts — and one real attempt now and
 // then probes it until it answers again. Pure rules, applied by both store drivers (the Redis
 // driver mirrors them in Lua, held to them by the store contract tests).
+import { codes } from '../errors.js'
 import type { AttemptResult } from '../postbacks/delivery/http-client.js'
 
 /** What an attempt says about the receiver's health. */
@@ -93,6 +94,9 @@ function shouldQuarantine(health: Health, now: number, rules: HealthRules, would
   if (rules.quarantineAfterMs === 0 || health.streak < MIN_STREAK || health.streakSince === null) return false
   return wouldFail || now - health.streakSince >= rules.quarantineAfterMs
 }
+
+/** The lastError of a postback failed because its destination stayed quarantined too long, before the destination's name. */
+export const GIVE_UP_ERROR = `${codes.DESTINATION_QUARANTINED}: gave up after DESTINATION_GIVE_UP_AFTER_MS in quarantine of `
 
 /** Why a destination was quarantined, in the words of its operations event. */
 export function quarantineReason(streak: number, since: number, error?: string): string {

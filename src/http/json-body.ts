@@ -1,7 +1,7 @@
 // The one parser of JSON request bodies. Besides parsing, it refuses what would break or
 // endanger the code that handles the body later: nesting deeper than 64 levels (JSON.stringify
 // and the Socket.IO encoder recurse and would overflow the stack) and prototype keys.
-import { errorCodes, type FastifyInstance } from 'fastify'
+import { errorCodes, type FastifyInstance, type FastifyRequest } from 'fastify'
 import { ValidationError } from '../errors.js'
 import { MAX_JSON_DEPTH, findJsonViolation, type JsonViolation } from '../json-bounds.js'
 
@@ -21,6 +21,11 @@ export function parseJsonBodies(app: FastifyInstance): void {
     if (violation) return done(new ValidationError(explain(violation)), undefined)
     done(null, body)
   })
+}
+
+/** A route's preValidation hook for a body that may be left out: none reads as `{}`. */
+export async function noBodyAsEmptyObject(request: FastifyRequest): Promise<void> {
+  request.body ??= {}
 }
 
 function explain({ field, problem }: JsonViolation): string {

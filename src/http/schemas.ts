@@ -1,8 +1,9 @@
 // Schemas shared by several routes.
 import Type from 'typebox'
+import { codes } from '../errors.js'
 
 const errorProperties = {
-  error: Type.String({ description: 'stable UPPER_SNAKE code', examples: ['VALIDATION_ERROR'] }),
+  error: Type.String({ description: 'a stable code from the error catalogue', examples: [codes.VALIDATION_ERROR] }),
   message: Type.String({ description: 'what went wrong, for humans' }),
 }
 
@@ -11,17 +12,17 @@ export const errorSchema = (description: string) =>
   Type.Object(errorProperties, {
     title: 'Error',
     description,
-    examples: [{ error: 'VALIDATION_ERROR', message: "body must have required property 'payload'" }],
+    examples: [{ error: codes.VALIDATION_ERROR, message: "body must have required property 'payload'" }],
   })
 
 /** The error answers every authenticated route can give. */
 export const apiErrors = {
   400: errorSchema(
-    'Invalid input; the message names the field. Also: malformed JSON (INVALID_JSON), JSON nested deeper than 64 ' +
+    `Invalid input; the message names the field. Also: malformed JSON (${codes.INVALID_JSON}), JSON nested deeper than 64 ` +
       'levels, a __proto__ or constructor.prototype key',
   ),
   401: errorSchema('Missing or wrong API token'),
-  503: errorSchema('The store cannot be reached (STORE_UNAVAILABLE) or the service is shutting down'),
+  503: errorSchema(`The store cannot be reached (${codes.STORE_UNAVAILABLE}) or the service is shutting down (${codes.SHUTTING_DOWN})`),
 }
 
 export const notFound = { 404: errorSchema('No such postback') }
@@ -30,4 +31,4 @@ export const bodyErrors = {
   413: errorSchema('Body larger than BODY_LIMIT_BYTES'),
   415: errorSchema('Body is not JSON'),
 }
-export const storeFull = { 507: errorSchema('The disk or memory holding the store is full (STORE_FULL); nothing was stored') }
+export const storeFull = { 507: errorSchema(`The disk or memory holding the store is full (${codes.STORE_FULL}); nothing was stored`) }

@@ -1,6 +1,5 @@
 // Security headers. HTML pages (the dashboard, the API docs) get Helmet's full set; JSON answers
-// get the few that matter for an API, written as constants: building Helmet's set for every API
-// response cost about 40 % of the enqueue throughput (see BENCHMARKS.md).
+// get the few that matter for an API, as constants, since Helmet builds its set anew per request.
 import helmet from '@fastify/helmet'
 import type { FastifyInstance, RouteOptions } from 'fastify'
 import fp from 'fastify-plugin'

@@ -4,6 +4,8 @@ import type { DestinationStats } from '../postbacks/destination-window.js'
 import type { PostbackObserver } from '../postbacks/service.js'
 import type { PostbackStatus } from '../postbacks/types.js'
 import type { DispatchObserver } from '../realtime/realtime.js'
+import { createDestinationMetrics } from './destination-metrics.js'
+import { oncePerScrape } from './scrape.js'
 
 /** What the metrics read at scrape time. */
 export interface MetricSources {
@@ -32,6 +34,7 @@ export function createMetrics() {
     buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60],
     registers,
   })
+  const destinationMetrics = createDestinationMetrics(registry)
   const dispatches = new Counter({ name: 'qsp_dispatches_total', help: 'Events dispatched to sockets', registers })
   const dispatchedSockets = new Counter({
     name: 'qsp_dispatched_sockets_total',
@@ -41,8 +44,12 @@ export function createMetrics() {
 
   const postbackObserver: PostbackObserver = {
     enqueued: () => enqueued.inc(),
-    attempted: (durationMs, outcome) => attempts.observe({ outcome: outcome.kind }, durationMs / 1000),
-    finished: (status) => (status === 'completed' ? delivered : failed).inc(),
+    attempted: (durationMs, outcome, delivery) => {
+      attempts.observe({ outcome: outcome.kind }, durationMs / 1000)
+      if (delivery.probe) destinationMetrics.probed()
+    },
+    ended: (status) => (status === 'completed' ? delivered : failed).inc(),
+    callbackQueued: () => destinationMetrics.callbackQueued(),
   }
   const dispatchObserver: DispatchObserver = {
     dispatched: (sockets) => {
@@ -56,20 +63,8 @@ export function createMetrics() {
    * queue depth is left out and qsp_store_up says 0, so the outage itself can be alerted on.
    */
   function watch(sources: MetricSources): void {
-    // Both gauges below are collected in the same scrape: they share one store call.
-    let pending: Promise<Record<PostbackStatus, number> | undefined> | undefined
-    const queueCounts = () =>
-      (pending ??= sources
-        .queueCounts()
-        .catch(() => undefined)
-        .finally(() => (pending = undefined)))
-    // The three per-destination gauges share one store call per scrape too.
-    let busy: Promise<DestinationStats[] | undefined> | undefined
-    const destinations = () =>
-      (busy ??= sources
-        .destinations()
-        .catch(() => undefined)
-        .finally(() => (busy = undefined)))
+    const queueCounts = oncePerScrape(() => sources.queueCounts())
+    const destinations = oncePerScrape(() => sources.destinations())
     new Gauge({
       name: 'qsp_store_up',
       help: '1 when the store answered this scrape, else 0',
@@ -120,5 +115,5 @@ export function createMetrics() {
     })
   }
 
-  return { registry, postbackObserver, dispatchObserver, watch }
+  return { registry, postbackObserver, dispatchObserver, destinations: destinationMetrics, watch }
 }

@@ -11,22 +11,26 @@ export interface EndingOptions {
   /** dispatches postback.<status> to the notify target */
   notify?: (target: Notify, postback: PostbackView) => void
   /** the `$ops` channel: told of every end while anyone listens */
-  operations?: { listening(): boolean; tell(postback: PostbackView): void }
-  finished?: (status: PostbackStatus) => void
+  operations?: { listening: () => boolean; postbackEnded: (postback: PostbackView) => void }
+  /** for metrics: a postback ended */
+  ended?: (status: EndedPostback['status']) => void
+  callbackQueued?: () => void
 }
 
 export function createEndings(options: EndingOptions) {
   return async function ended({ delivery, status, view }: EndedPostback): Promise<void> {
-    options.finished?.(status)
+    options.ended?.(status)
     const operations = options.operations?.listening() ? options.operations : undefined
     const target = options.notify ? delivery.notify : undefined
     if (!target && !operations && !delivery.hasCallbacks) return
     const postback = await view()
     if (!postback) return
     if (target) options.notify?.(target, postback)
-    operations?.tell(postback)
+    operations?.postbackEnded(postback)
     const callbackUrl = status === 'completed' ? postback.callbackUrl : postback.failureCallbackUrl
-    if (callbackUrl) await options.enqueue(callbackOf(callbackUrl, status, postback))
+    if (!callbackUrl) return
+    await options.enqueue(callbackOf(callbackUrl, status, postback))
+    options.callbackQueued?.()
   }
 }
 

@@ -49,8 +49,9 @@ export function newPostback(
 }
 
 /**
- * Ids look like the original's: `<epoch ms>-<9 random base-36 characters>`. The random part comes
- * from randomUUID, which Node serves from a buffered pool (one system call per many ids).
+ * Ids look like `<epoch ms>-<9 random base-36 characters>`, the format clients already store. The
+ * random part comes from randomUUID, which Node serves from a buffered pool (one system call per
+ * many ids).
  */
 export function newPostbackId(now: number): string {
   const uuid = randomUUID()

@@ -74,6 +74,10 @@ export const EnqueueBodySchema = Type.Object(
 )
 export type EnqueueBody = Static<typeof EnqueueBodySchema>
 
+/** Optional fields with defaults: the validator fills them in, and the service reads the same values. */
+export const LIST_LIMIT_DEFAULT = 1000
+export const RETRY_STATUS_DEFAULT = 'failed'
+
 /** Which postbacks a filter selects; shared by listing and bulk retry. */
 export const FilterProperties = {
   postbackUrl: Type.Optional(Type.String({ minLength: 1, description: 'only postbacks whose URL starts with this' })),
@@ -83,7 +87,9 @@ export const FilterProperties = {
 
 export const RetryFilterSchema = Type.Object(
   {
-    status: Type.Enum(['failed', 'completed'], { default: 'failed', description: 'which finished postbacks to re-queue' }),
+    status: Type.Optional(
+      Type.Enum(['failed', 'completed'], { default: RETRY_STATUS_DEFAULT, description: 'which ended postbacks to re-queue' }),
+    ),
     ...FilterProperties,
   },
   {
@@ -97,12 +103,14 @@ export type RetryFilter = Static<typeof RetryFilterSchema>
 export const ListQuerySchema = Type.Object({
   status: Type.Optional(Type.Enum(STATUSES)),
   ...FilterProperties,
-  limit: Type.Integer({
-    minimum: 1,
-    maximum: 1000,
-    default: 1000,
-    description: 'at most this many, newest first; the original listed every postback, so the default is the maximum',
-  }),
+  limit: Type.Optional(
+    Type.Integer({
+      minimum: 1,
+      maximum: LIST_LIMIT_DEFAULT,
+      default: LIST_LIMIT_DEFAULT,
+      description: 'at most this many, newest first; the default is the maximum, for clients that do not page',
+    }),
+  ),
   cursor: Type.Optional(
     Type.String({ minLength: 1, maxLength: 200, description: 'from the Link header of the previous page' }),
   ),

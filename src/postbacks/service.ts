@@ -1,15 +1,17 @@
 // The postback domain's entry point: queue, inspect and operate postbacks, and run deliveries.
 import type { DestinationEvent } from '../destinations/types.js'
-import { ConflictError, IdempotencyKeyReusedError, NotFoundError } from '../errors.js'
-import { makeAttempt } from './attempt.js'
+import { codes, ConflictError, IdempotencyKeyReusedError, NotFoundError } from '../errors.js'
+import type { Activity } from './activity.js'
 import type { HttpClient } from './delivery/http-client.js'
 import type { Signing } from './delivery/signing.js'
 import type { DestinationStats } from './destination-window.js'
-import { createEndings, type EndingOptions } from './endings.js'
+import { createDeliveries } from './deliveries.js'
+import type { EndingOptions } from './endings.js'
 import { newPostback, type PostbackRules } from './new-postback.js'
-import type { EnqueueBody, ListQueryInput, RetryFilter } from './schemas.js'
-import type { AttemptReport, ChangeResult, ListFilter, ListPage, PostbackStore, StoreProblem } from './store.js'
-import type { AttemptOutcome, DueDelivery, Notify, PostbackDetail, PostbackStatus, PostbackView } from './types.js'
+import type { QueueStats } from './stats.js'
+import { LIST_LIMIT_DEFAULT, RETRY_STATUS_DEFAULT, type EnqueueBody, type ListQueryInput, type RetryFilter } from './schemas.js'
+import type { ChangeResult, ListFilter, ListPage, PostbackStore, StoreProblem } from './store.js'
+import type { AttemptOutcome, DueDelivery, Notify, PostbackDetail, PostbackView } from './types.js'
 
 export interface PostbackServiceOptions {
   store: PostbackStore
@@ -30,38 +32,19 @@ export interface PostbackServiceOptions {
   onError?: (error: unknown) => void
 }
 
-/** Hooks for metrics and logs. */
+/** Hooks for metrics and logs (plain functions: they are handed on one by one). */
 export interface PostbackObserver {
-  enqueued(): void
-  attempted(durationMs: number, outcome: AttemptOutcome, delivery: DueDelivery): void
-  finished(status: PostbackStatus): void
-}
-
-export interface QueueStats {
-  counts: Record<PostbackStatus, number>
-  total: number
-  oldestPendingAgeMs: number | null
-  inFlight: number
-  /** destinations that are busy, held back or failing (cluster-wide with a shared store) */
-  hosts: DestinationStats[]
+  enqueued: () => void
+  callbackQueued?: () => void
+  attempted: (durationMs: number, outcome: AttemptOutcome, delivery: DueDelivery) => void
+  /** a postback reached completed or failed */
+  ended: (status: 'completed' | 'failed') => void
 }
 
 export type PostbackService = ReturnType<typeof createPostbackService>
 
 export function createPostbackService(options: PostbackServiceOptions) {
   const { store } = options
-  let inFlight = 0
-
-  async function deliver(delivery: DueDelivery, shutdown: AbortSignal): Promise<AttemptReport> {
-    inFlight++
-    try {
-      const report = await makeAttempt(delivery, shutdown, options)
-      options.observer?.attempted(report.outcome.attempt.durationMs, report.outcome, delivery)
-      return report
-    } finally {
-      inFlight--
-    }
-  }
 
   async function enqueue(input: EnqueueBody, idempotencyHeader?: string): Promise<{ id: string; created: boolean }> {
     const added = await store.add(newPostback(input, idempotencyHeader, options.rules, Date.now()))
@@ -74,12 +57,7 @@ export function createPostbackService(options: PostbackServiceOptions) {
     return { id: added.id, created: added.created }
   }
 
-  const ended = createEndings({
-    enqueue,
-    ...(options.notify ? { notify: options.notify } : {}),
-    ...(options.operations ? { operations: options.operations } : {}),
-    ...(options.observer ? { finished: options.observer.finished } : {}),
-  })
+  const deliveries = createDeliveries(options, enqueue)
 
   return {
     storeKind: store.kind,
@@ -87,8 +65,8 @@ export function createPostbackService(options: PostbackServiceOptions) {
     /** What is wrong with the store now; an unreachable store is always among them. */
     async problems(): Promise<StoreProblem[]> {
       const [reachable, problems] = await Promise.all([store.ping(), store.problems()])
-      if (reachable || problems.some((p) => p.code === 'STORE_UNAVAILABLE')) return problems
-      return [...problems, { code: 'STORE_UNAVAILABLE', message: 'The store cannot be reached', since: new Date().toISOString() }]
+      if (reachable || problems.some((p) => p.code === codes.STORE_UNAVAILABLE)) return problems
+      return [...problems, { code: codes.STORE_UNAVAILABLE, message: 'The store cannot be reached', since: new Date().toISOString() }]
     },
 
     /** Throws the ValidationError that enqueue would, without storing anything. */
@@ -108,7 +86,7 @@ export function createPostbackService(options: PostbackServiceOptions) {
       return postback
     },
 
-    list({ limit, cursor, status, ...filter }: ListQueryInput): Promise<ListPage> {
+    list({ limit = LIST_LIMIT_DEFAULT, cursor, status, ...filter }: ListQueryInput): Promise<ListPage> {
       return store.list({
         ...toStoreFilter(filter),
         ...(status === undefined ? {} : { status }),
@@ -121,7 +99,7 @@ export function createPostbackService(options: PostbackServiceOptions) {
       return unwrap(await store.retry(id, Date.now()), id, 'retried')
     },
 
-    retryMany({ status, ...filter }: RetryFilter): Promise<number> {
+    retryMany({ status = RETRY_STATUS_DEFAULT, ...filter }: RetryFilter): Promise<number> {
       return store.retryMany({ ...toStoreFilter(filter), status }, Date.now())
     },
 
@@ -135,31 +113,22 @@ export function createPostbackService(options: PostbackServiceOptions) {
         counts: byStatus,
         total: Object.values(byStatus).reduce((a, b) => a + b, 0),
         oldestPendingAgeMs: oldestPendingAt === null ? null : Math.max(0, Date.now() - oldestPendingAt),
-        inFlight,
+        inFlight: deliveries.inFlight(),
         hosts: await store.destinations(),
       }
     },
 
     /** Deliveries under way on this instance. */
-    inFlight: (): number => inFlight,
+    inFlight: deliveries.inFlight,
 
     /** Destinations that are busy, held back or failing. */
     destinations: (): Promise<DestinationStats[]> => store.destinations(),
 
+    /** The last 15 minutes of delivery. */
+    activity: (): Promise<Activity> => store.activity(),
+
     /** Starts delivering. */
-    start(): void {
-      store.consume({
-        concurrency: options.concurrency,
-        deliver,
-        onEnded: (end) =>
-          ended(end).catch((error: unknown) => {
-            options.onError?.(error)
-            throw error
-          }),
-        ...(options.onDestinationEvent ? { onDestinationEvent: options.onDestinationEvent } : {}),
-        reportError: (error) => options.onError?.(error),
-      })
-    },
+    start: () => deliveries.start(),
 
     /** Stops delivering; attempts in flight get up to drainMs to finish. */
     async close(drainMs: number): Promise<void> {

@@ -4,7 +4,9 @@
 // at a time (cluster-wide when the store is shared), and records what each attempt decided.
 // The contract is executable: test/stores/contract.ts runs against every driver.
 import type { StreakSignal } from '../destinations/health.js'
+import type { ErrorCode } from '../errors.js'
 import type { DestinationEvent } from '../destinations/types.js'
+import type { Activity } from './activity.js'
 import type { DestinationStats, LoadSignal } from './destination-window.js'
 import type { AttemptOutcome, DueDelivery, NewPostback, PostbackDetail, PostbackStatus, PostbackView } from './types.js'
 
@@ -49,7 +51,7 @@ export interface EndedPostback {
   delivery: DueDelivery
   status: 'completed' | 'failed'
   /** Reads the postback as it now stands (only when someone needs it). */
-  view(): Promise<PostbackView | undefined>
+  view: () => Promise<PostbackView | undefined>
 }
 
 /** What one attempt decided, and what it says about the destination's load and health. */
@@ -81,7 +83,7 @@ export interface DeliveryHandler {
 
 /** Something wrong with the store that an operator must know about (shown by /health). */
 export interface StoreProblem {
-  code: string
+  code: ErrorCode
   message: string
   /** ISO-8601 */
   since: string
@@ -104,6 +106,8 @@ export interface PostbackStore {
   counts(): Promise<QueueCounts>
   /** Destinations that are busy, held back or failing (cluster-wide when the store is shared). */
   destinations(): Promise<DestinationStats[]>
+  /** The last 15 minutes of delivery, for the dashboard's chart (cluster-wide when the store is shared). */
+  activity(): Promise<Activity>
   /** Starts handing due postbacks to the handler. */
   consume(handler: DeliveryHandler): void
   /** Is the backing store reachable? */

@@ -8,6 +8,37 @@ export type HttpMethod = (typeof HTTP_METHODS)[number]
 export const STATUSES = ['pending', 'processing', 'completed', 'failed', 'canceled'] as const
 export type PostbackStatus = (typeof STATUSES)[number]
 
+/** Statuses `POST …/retry` re-queues from; the drivers' retry statements check the same. */
+export const RETRYABLE_STATUSES: readonly PostbackStatus[] = ['completed', 'failed', 'canceled']
+/** Statuses `DELETE …` cancels in; the drivers' cancel statements check the same. */
+export const CANCELABLE_STATUSES: readonly PostbackStatus[] = ['pending']
+
+export const StatusRulesSchema = Type.Array(
+  Type.Object({
+    status: Type.Enum(STATUSES),
+    retryable: Type.Boolean({ description: 'POST /api/queue/postback/:id/retry re-queues a postback in this status' }),
+    cancelable: Type.Boolean({ description: 'DELETE /api/queue/postback/:id cancels a postback in this status' }),
+  }),
+  {
+    title: 'PostbackStatuses',
+    description: 'Every status a postback can have, in the order of its life, and what each allows',
+    examples: [
+      [
+        { status: 'pending', retryable: false, cancelable: true },
+        { status: 'failed', retryable: true, cancelable: false },
+      ],
+    ],
+  },
+)
+
+export type StatusRule = Static<typeof StatusRulesSchema>[number]
+
+export const STATUS_RULES: StatusRule[] = STATUSES.map((status) => ({
+  status,
+  retryable: RETRYABLE_STATUSES.includes(status),
+  cancelable: CANCELABLE_STATUSES.includes(status),
+}))
+
 export const AttemptSchema = Type.Object({
   at: Type.String({ format: 'date-time', description: 'when the attempt started' }),
   durationMs: Type.Integer({ minimum: 0 }),

@@ -2,7 +2,7 @@
 // to the backend), subscribe/unsubscribe and presence. Every payload is checked; a bad one gets an
 // answer, never an exception.
 import Compile from 'typebox/compile'
-import { ForbiddenError, TooManyChannelsError, ValidationError } from '../errors.js'
+import { ForbiddenError, ValidationError, codes } from '../errors.js'
 import { channelRefusal } from './channel-access.js'
 import {
   ChannelRequestSchema,
@@ -55,7 +55,7 @@ export function listenToClient(socket: IoSocket, options: ClientEventOptions): v
     const receivedAt = new Date().toISOString()
     if (!validMessage.Check(message)) {
       socket.emit('error', {
-        error: 'VALIDATION_ERROR',
+        error: codes.VALIDATION_ERROR,
         message: 'message must be an object {event, data} with a non-empty string event of at most 200 characters',
       })
       return
@@ -82,7 +82,7 @@ export function listenToClient(socket: IoSocket, options: ClientEventOptions): v
     const { data } = socket
     if (!data.channels.includes(channel)) {
       if (data.channels.length >= MAX_CHANNELS_PER_SOCKET) {
-        return refusal(new TooManyChannelsError(`a socket may be in at most ${MAX_CHANNELS_PER_SOCKET} channels`))
+        return { ok: false, error: codes.TOO_MANY_CHANNELS, message: `a socket may be in at most ${MAX_CHANNELS_PER_SOCKET} channels` }
       }
       data.channels.push(channel)
       socket.join([roomForChannel(channel), roomForChannelUser(channel, data.userId)])

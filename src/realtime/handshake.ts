@@ -1,5 +1,6 @@
 // Who a connecting socket is: its token, channel and userId, read from the Socket.IO handshake.
 // The API token may connect as anyone; a client token only as its user and to its channels.
+import { codes, type ErrorCode } from '../errors.js'
 import { randomUUID } from 'node:crypto'
 import { tokenFromAuthorization, type TokenCheck } from '../auth/api-token.js'
 import { ClientTokenError, type ClientTokens } from '../auth/client-tokens.js'
@@ -23,8 +24,8 @@ export interface Identity {
 
 /** Refuses a connection; the client sees `connect_error` with this message and `data`. */
 export class ConnectionRefused extends Error {
-  readonly data: { error: string; message: string }
-  constructor(code: string, message: string) {
+  readonly data: { error: ErrorCode; message: string }
+  constructor(code: ErrorCode, message: string) {
     super(message)
     this.data = { error: code, message }
   }
@@ -43,7 +44,7 @@ export async function identify(handshake: Handshake, auth: HandshakeAuth): Promi
     return { channel: channel ?? generated('channel'), userId: userId ?? generated('user'), tokenKind: 'api', info: apiInfo(handshake) }
   }
   if (token === undefined || token.split('.').length !== 3) {
-    throw new ConnectionRefused('UNAUTHORIZED', 'A valid token is required to connect')
+    throw new ConnectionRefused(codes.UNAUTHORIZED, 'A valid token is required to connect')
   }
   let scope
   try {
@@ -53,12 +54,12 @@ export async function identify(handshake: Handshake, auth: HandshakeAuth): Promi
     throw error
   }
   if (userId !== undefined && userId !== scope.userId) {
-    throw new ConnectionRefused('FORBIDDEN', `userId "${userId}" is not the user this token was made for`)
+    throw new ConnectionRefused(codes.FORBIDDEN, `userId "${userId}" is not the user this token was made for`)
   }
   const allowed = scope.channels
   const chosen = channel ?? allowed?.[0] ?? generated('channel')
   const outOfScope = channelRefusal({ tokenKind: 'client', allowedChannels: allowed }, chosen)
-  if (outOfScope) throw new ConnectionRefused('FORBIDDEN', outOfScope)
+  if (outOfScope) throw new ConnectionRefused(codes.FORBIDDEN, outOfScope)
   // Only the token's info counts: auth.info is the browser's to set.
   const identity: Identity = { channel: chosen, userId: scope.userId, tokenKind: 'client', info: scope.info ?? null }
   return allowed ? { ...identity, allowedChannels: allowed } : identity
@@ -69,7 +70,7 @@ function apiInfo(handshake: Handshake): Info | null {
   const info = handshake.auth.info
   if (info === undefined || info === null) return null
   const problem = infoProblem(info)
-  if (problem) throw new ConnectionRefused('VALIDATION_ERROR', `auth.${problem}`)
+  if (problem) throw new ConnectionRefused(codes.VALIDATION_ERROR, `auth.${problem}`)
   return info as Info
 }
 
@@ -104,7 +105,7 @@ function nameOf(handshake: Handshake, key: 'channel' | 'userId'): string | undef
   if (value === undefined || value === '') return undefined
   if (!isValidName(value)) {
     throw new ConnectionRefused(
-      'VALIDATION_ERROR',
+      codes.VALIDATION_ERROR,
       `${key} must be given once, with at most ${NAME_MAX_LENGTH} characters and no control characters`,
     )
   }

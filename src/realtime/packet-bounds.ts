@@ -1,6 +1,7 @@
 // Every value a socket client sends is bounded before any listener sees it: the echo, the relay,
 // the lifecycle webhook and, in a cluster, the adapter all encode it again, and encoding a value
 // nested thousands of levels deep overflows the stack outside any try/catch, killing the process.
+import { codes } from '../errors.js'
 import { MAX_JSON_DEPTH, findJsonViolation } from '../json-bounds.js'
 import { ConnectionRefused, type Handshake } from './handshake.js'
 import type { IoSocket } from './socket-server.js'
@@ -24,7 +25,7 @@ export function boundIncomingEvents(socket: IoSocket, maxBytes: number): void {
       violation.problem === 'depth'
         ? `argument ${Number(violation.field) + 1} of ${event} is nested deeper than ${MAX_JSON_DEPTH} levels`
         : `${event} carries more than ${maxBytes} bytes`
-    const refusal = { error: 'VALIDATION_ERROR', message }
+    const refusal = { error: codes.VALIDATION_ERROR, message }
     socket.emit('error', refusal)
     ack?.({ ok: false, ...refusal })
   })
@@ -33,5 +34,5 @@ export function boundIncomingEvents(socket: IoSocket, maxBytes: number): void {
 /** Why a connection whose handshake `auth` nests deeper than MAX_JSON_DEPTH is refused. */
 export function handshakeRefusal(handshake: Pick<Handshake, 'auth'>): ConnectionRefused | undefined {
   if (findJsonViolation(handshake.auth, { maxDepth: MAX_JSON_DEPTH }) === undefined) return undefined
-  return new ConnectionRefused('VALIDATION_ERROR', `auth is nested deeper than ${MAX_JSON_DEPTH} levels`)
+  return new ConnectionRefused(codes.VALIDATION_ERROR, `auth is nested deeper than ${MAX_JSON_DEPTH} levels`)
 }

@@ -1,6 +1,7 @@
 // How an error reaches a client that is not answered by the HTTP error handler (a socket ack, a
 // batch item): the catalogue's errors (src/errors.ts) with their code and text, anything else as
 // INTERNAL_ERROR without its text, as the HTTP handler does.
+import { codes } from '../errors.js'
 
 export interface Refusal {
   error: string
@@ -13,5 +14,5 @@ export const isCatalogued = (error: unknown): error is Error & { code: string; s
 
 export function refusalOf(error: unknown): Refusal {
   if (isCatalogued(error)) return { error: error.code, message: error.message }
-  return { error: 'INTERNAL_ERROR', message: 'Internal server error' }
+  return { error: codes.INTERNAL_ERROR, message: 'Internal server error' }
 }

@@ -1,5 +1,6 @@
 // The Socket.IO server: authenticates connections, puts each in its rooms and channels, throttles
 // and answers client events, and reports connects and disconnects.
+import { codes } from '../errors.js'
 import type { Server as HttpServer } from 'node:http'
 import { Server, type Socket } from 'socket.io'
 import { connectionInfo, listenToClient } from './client-events.js'
@@ -63,7 +64,7 @@ export function createSocketServer(httpServer: HttpServer, options: SocketServer
         next()
       },
       (error: unknown) =>
-        next(error instanceof ConnectionRefused ? error : new ConnectionRefused('UNAUTHORIZED', 'Connection refused')),
+        next(error instanceof ConnectionRefused ? error : new ConnectionRefused(codes.UNAUTHORIZED, 'Connection refused')),
     )
   })
 
@@ -105,7 +106,7 @@ function throttle(socket: IoSocket, eventsPerSecond: number): void {
     if (now - warnedAt >= 1000) {
       warnedAt = now
       socket.emit('error', {
-        error: 'RATE_LIMITED',
+        error: codes.RATE_LIMITED,
         message: `more than ${eventsPerSecond} events per second: events are being dropped`,
       })
     }

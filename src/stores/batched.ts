@@ -1,6 +1,6 @@
 // Batching: the calls made during one turn of the event loop run together, so a burst of
-// requests pays for one commit (SQLite) or one round trip (Redis) instead of one each. Every
-// caller still resolves only once its own part is done, and a failure is its own.
+// requests pays for one SQLite commit instead of one each. Every caller still resolves only once
+// its own part is done, and a failure is its own.
 
 export type Outcome<O> = { value: O } | { error: unknown }
 

@@ -15,7 +15,11 @@ export class DueTimer {
 
   /** Makes sure onDue runs at `at` (epoch ms) at the latest. */
   armAt(at: number): void {
-    if (at >= this.#at) return
+    if (at < this.#at) this.set(at)
+  }
+
+  /** onDue runs at `at` (epoch ms), and not before unless armAt asks for earlier. */
+  set(at: number): void {
     this.disarm()
     this.#at = at
     this.#timer = setTimeout(

@@ -31,7 +31,7 @@ function startRedis(port: number, dir: string): Promise<ChildProcess> {
       new Promise<ChildProcess | false>((resolve) => {
         const probe = spawn('redis-cli', ['-p', String(port), 'ping'], { stdio: ['ignore', 'pipe', 'ignore'] })
         let out = ''
-        probe.stdout!.on('data', (chunk: Buffer) => (out += chunk.toString()))
+        probe.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()))
         probe.on('exit', () => resolve(out.trim() === 'PONG' && child))
       }),
     { timeoutMs: 10_000, what: 'redis-server to answer' },

@@ -71,8 +71,8 @@ describe.skipIf(!enabled)('the container image', () => {
     const files = await must('docker', ['run', '--rm', '--network', 'none', IMAGE, 'ls', '-A', '/app', '/app/node_modules'])
     const [app, modules] = files.split('\n\n').map((list) => list.split('\n').slice(1).filter(Boolean))
     expect(app).toEqual(['dist', 'node_modules', 'package.json', 'public'])
-    expect(modules).toEqual(expect.arrayContaining(['fastify', 'better-sqlite3', 'socket.io', 'bullmq']))
-    for (const dev of ['typescript', 'vitest', 'tsx', 'socket.io-client']) expect(modules).not.toContain(dev)
+    expect(modules).toEqual(expect.arrayContaining(['fastify', 'better-sqlite3', 'socket.io', 'ioredis']))
+    for (const dev of ['typescript', 'vitest', 'tsx', 'socket.io-client', 'bullmq']) expect(modules).not.toContain(dev)
 
     const { name } = await startContainer(await volume())
     expect(await must('docker', ['exec', name, 'cat', '/proc/1/cmdline'])).toBe('node\0dist/server.js\0')

@@ -94,6 +94,10 @@ describe.each(await storesUnderTest())('destinations (%s store)', (store) => {
     await waitFor(async () => (await app.api(path(destination))).body.state === 'quarantined', { what: 'quarantine', timeoutMs: 10_000 })
     const quarantined = JSON.parse((await ops.waitForRequests(1))[0]!.body)
     expect(quarantined).toMatchObject({ event: 'destination.quarantined', destination })
+    const metrics = (await app.api('/metrics')).body as string
+    expect(metrics).toContain('qsp_destinations{state="quarantined"} 1')
+    expect(metrics).toContain(`qsp_destination_held{destination="${destination}",state="quarantined"} 1`)
+    expect(metrics).toMatch(/qsp_destination_events_total\{event="destination.quarantined"\} 1/)
 
     // While quarantined, a new postback stays pending without attempts (a probe is one attempt at most).
     const later = await enqueue(app, { postbackUrl: target.url(), payload: { later: true } })
@@ -159,6 +163,7 @@ describe.each(await storesUnderTest())('destinations (%s store)', (store) => {
     expect(JSON.parse(byPath['/failed']!.body)).toMatchObject({ event: 'postback.failed', postback: { id: failed, status: 'failed', lastStatusCode: 410 } })
     await sleep(300)
     expect(callbacks.requests).toHaveLength(2)
+    expect((await app.api('/metrics')).body).toContain('qsp_callbacks_queued_total 2')
   })
 
   it('keeps the order of an ordering key with a receiver that fails some attempts', async () => {

@@ -1,11 +1,12 @@
 // Steps to undo after each test (servers, receivers, sockets, keys), last registered first.
 import { afterEach } from 'vitest'
 
+// Properties rather than methods: callers destructure them (`const { own } = cleanupAfterEach()`).
 export interface Cleanup {
   /** Runs `step` after the test. */
-  defer(step: () => unknown): void
+  defer: (step: () => unknown) => void
   /** Closes `resource` after the test; hands it back, so `own(await start())` reads as one step. */
-  own<T extends { close(): unknown }>(resource: T): T
+  own: <T extends { close(): unknown }>(resource: T) => T
 }
 
 export function cleanupAfterEach(): Cleanup {

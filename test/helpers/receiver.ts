@@ -25,7 +25,7 @@ export interface Reply {
 export type Responder = (request: ReceivedRequest, index: number) => Reply | Promise<Reply>
 
 export interface Receiver {
-  url(path?: string): string
+  url: (path?: string) => string
   port: number
   requests: ReceivedRequest[]
   /** Resolves with the requests once at least `count` arrived. */
@@ -43,7 +43,8 @@ export async function startReceiver(responder: Responder = () => ({ status: 200 
   const server = createServer((req, res) => {
     const chunks: Buffer[] = []
     req.on('data', (chunk: Buffer) => chunks.push(chunk))
-    req.on('end', async () => {
+    req.on('end', () => void answer())
+    async function answer(): Promise<void> {
       const url = new URL(req.url ?? '/', 'http://receiver')
       const received: ReceivedRequest = {
         method: req.method ?? '',
@@ -61,7 +62,7 @@ export async function startReceiver(responder: Responder = () => ({ status: 200 
       if (res.destroyed) return
       res.writeHead(reply.status ?? 200, reply.headers ?? {})
       res.end(reply.body ?? '')
-    })
+    }
   })
   await new Promise<void>((resolve) => server.listen(0, host, resolve))
   const { port } = server.address() as AddressInfo

@@ -2,6 +2,7 @@
 import { spawn, type ChildProcess } from 'node:child_process'
 import { fileURLToPath } from 'node:url'
 import { TOKEN } from './app.js'
+import { REDIS_URL, deleteKeys, uniquePrefix, type StoreKind } from './redis.js'
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url))
 const SERVER = `${ROOT}src/server.ts`
@@ -45,8 +46,8 @@ export function spawnServer(cwd: string, env: Record<string, string>, as?: RunAs
   })
   let out = ''
   let err = ''
-  child.stdout!.on('data', (chunk: Buffer) => (out += chunk.toString()))
-  child.stderr!.on('data', (chunk: Buffer) => (err += chunk.toString()))
+  child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()))
+  child.stderr.on('data', (chunk: Buffer) => (err += chunk.toString()))
   const exit = new Promise<number | string>((resolve) =>
     child.once('exit', (code, signal) => resolve(code ?? signal ?? 'unknown')),
   )
@@ -69,11 +70,11 @@ export function spawnServer(cwd: string, env: Record<string, string>, as?: RunAs
           const check = () => {
             const match = /listening at (http:\/\/127\.0\.0\.1:\d+)/.exec(out)
             if (match) {
-              child.stdout!.off('data', check)
+              child.stdout.off('data', check)
               resolve(match[1]!)
             }
           }
-          child.stdout!.on('data', check)
+          child.stdout.on('data', check)
           check()
           void exit.then((code) => reject(new Error(`server exited (${code}) before listening\nstderr: ${err}`)))
         }),
@@ -98,4 +99,16 @@ export function serverProcesses(
     })
     return server
   }
+}
+
+/**
+ * What two processes in a row share, on `store`: the data directory under `dir`, or a Redis
+ * prefix of their own (its keys deleted after the test), with a short POSTBACK_LOCK_MS so that a
+ * killed process's claims lapse quickly.
+ */
+export function sharedStoreEnv(store: StoreKind, dir: string, defer: (step: () => unknown) => void): Record<string, string> {
+  if (store === 'sqlite') return { STORE: store, DATA_DIR: `${dir}/data` }
+  const prefix = uniquePrefix()
+  defer(() => deleteKeys(prefix))
+  return { STORE: store, REDIS_URL, REDIS_PREFIX: prefix, POSTBACK_LOCK_MS: '1000' }
 }

@@ -1,9 +1,9 @@
 // The dashboard and the API docs in a real browser.
 import { mkdir } from 'node:fs/promises'
-import type { Browser, Page } from 'playwright-core'
+import type { Browser } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { TOKEN, startApp, type TestApp } from '../helpers/app.js'
-import { chromiumAvailable, launchBrowser } from '../helpers/browser.js'
+import { chromiumAvailable, launchBrowser, openPage, signIn } from '../helpers/browser.js'
 import { startReceiver, type Receiver } from '../helpers/receiver.js'
 import { connect, nextEvent } from '../helpers/sockets.js'
 
@@ -27,25 +27,13 @@ describe.runIf(chromiumAvailable())('in Chromium', () => {
     await receiver?.close()
   })
 
-  /** A page that fails the test on any console error, CSP violations included. */
-  async function openPage(path: string, viewport = { width: 1280, height: 800 }): Promise<{ page: Page; errors: string[] }> {
-    const page = await browser.newPage({ viewport })
-    const errors: string[] = []
-    page.on('console', (message) => {
-      if (message.type() === 'error') errors.push(message.text())
-    })
-    page.on('pageerror', (error) => errors.push(error.message))
-    await page.goto(app.url + path)
-    return { page, errors }
-  }
+  const open = (path: string) => openPage(browser, app.url + path)
 
   it('asks for the token, queues a postback that turns completed, dispatches to a live client and lists it', async () => {
     const { socket } = await connect(app.url, { channel: 'dashboard-test', userId: 'watcher' })
     try {
-      const { page, errors } = await openPage('/dashboard')
-      await page.fill('#token', TOKEN)
-      await page.click('#login-form button[type=submit]')
-      await page.waitForSelector('#board:not([hidden])')
+      const { page, errors } = await open('/dashboard')
+      await signIn(page, TOKEN)
       expect(await page.evaluate('Object.keys(sessionStorage)')).toEqual(['qsp-api-token'])
       expect(await page.evaluate('Object.keys(localStorage)')).toEqual([])
 
@@ -82,10 +70,8 @@ describe.runIf(chromiumAvailable())('in Chromium', () => {
   })
 
   it('shows why a postback failed in the table, and its next attempt in the future as "in …"', async () => {
-    const { page, errors } = await openPage('/dashboard')
-    await page.fill('#token', TOKEN)
-    await page.click('#login-form button[type=submit]')
-    await page.waitForSelector('#board:not([hidden])')
+    const { page, errors } = await open('/dashboard')
+    await signIn(page, TOKEN)
     const { queueId } = (await app.api('/api/queue/postback', { body: { postbackUrl: receiver.url('/failing'), payload: {} } })).body
 
     const cell = await page.waitForSelector(`tr[data-id="${queueId}"] td.last-error:has-text("HTTP 500 Internal Server Error")`, {
@@ -101,8 +87,27 @@ describe.runIf(chromiumAvailable())('in Chromium', () => {
     expect(errors).toEqual([])
   })
 
+  it('offers Retry and Cancel where the service allows them: Cancel while pending, Retry once canceled', async () => {
+    const { page, errors } = await open('/dashboard')
+    await signIn(page, TOKEN)
+    const { queueId } = (await app.api('/api/queue/postback', { body: { postbackUrl: receiver.url('/later'), payload: {}, delayMs: 60_000 } })).body
+    const row = `tr[data-id="${queueId}"]`
+    await page.waitForSelector(`${row} .badge.pending`)
+    expect(await page.$$eval(`${row} button`, (buttons) => buttons.map((b) => b.textContent))).toEqual(['Cancel'])
+
+    await page.click(`${row} button:has-text("Cancel")`)
+    await page.waitForSelector(`${row} .badge.canceled`)
+    expect(await page.$$eval(`${row} button`, (buttons) => buttons.map((b) => b.textContent))).toEqual(['Retry'])
+
+    // Re-queued due at once: the receiver gets it and it completes.
+    await page.click(`${row} button:has-text("Retry")`)
+    await page.waitForSelector(`${row} .badge.completed`, { timeout: 10_000 })
+    expect(receiver.requests.filter((request) => request.path === '/later')).toHaveLength(1)
+    expect(errors).toEqual([])
+  })
+
   it('refuses a wrong token and says so', async () => {
-    const { page } = await openPage('/dashboard')
+    const { page } = await open('/dashboard')
     await page.fill('#token', 'wrong')
     await page.click('#login-form button[type=submit]')
     await page.waitForSelector('#login-error:has-text("refused")')
@@ -110,7 +115,7 @@ describe.runIf(chromiumAvailable())('in Chromium', () => {
   })
 
   it('renders the OpenAPI UI at /docs despite the content security policy', async () => {
-    const { page, errors } = await openPage('/docs')
+    const { page, errors } = await open('/docs')
     await page.waitForSelector('.swagger-ui .info .title:has-text("Queue Socket Provider")', { timeout: 10_000 })
     await page.waitForSelector('.opblock-summary-path:has-text("/api/queue/postback")')
     await page.screenshot({ path: new URL('docs.png', ARTIFACTS).pathname })

@@ -47,10 +47,11 @@ describe('the README and examples/', () => {
 })
 
 describe('examples/backend.mjs', () => {
-  it('queues, watches, mints and dispatches against a running service', async () => {
-    const service = await app()
+  it('queues, hears the end over the socket, verifies the signature, mints and dispatches through the client', async () => {
+    const signing = { POSTBACK_SIGNING_SECRET: 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw' }
+    const service = await app(signing)
     const child = spawn(process.execPath, [new URL('backend.mjs', EXAMPLES).pathname], {
-      env: { PATH: process.env.PATH ?? '', QSP_URL: service.url, QSP_TOKEN: TOKEN },
+      env: { PATH: process.env.PATH ?? '', QSP_URL: service.url, QSP_TOKEN: TOKEN, ...signing },
       stdio: ['ignore', 'pipe', 'pipe'],
     })
     let output = ''
@@ -58,6 +59,7 @@ describe('examples/backend.mjs', () => {
     child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()))
     const code = await new Promise((resolve) => child.on('exit', resolve))
     expect(code, output).toBe(0)
+    expect(output).toMatch(/receiver: signature verified\nreceiver got POST \/webhook webhook-id=\d+-\S+ body=\{"event":"order.paid"/)
     expect(output).toMatch(/status completed after 1 attempt/)
     expect(output).toMatch(/client token for user-123/)
     expect(output).toMatch(/dispatched to 0 socket\(s\) \(fallback \d+-/)

@@ -12,7 +12,8 @@ import { describe, expect, it } from 'vitest'
 import { request, tempDir } from '../helpers/app.js'
 import { cleanupAfterEach } from '../helpers/cleanup.js'
 import { startReceiver } from '../helpers/receiver.js'
-import { serverProcesses, serviceEnv } from '../helpers/server-process.js'
+import { storesUnderTest } from '../helpers/redis.js'
+import { serverProcesses, serviceEnv, sharedStoreEnv } from '../helpers/server-process.js'
 import { waitFor } from '../helpers/wait.js'
 
 const CONCURRENCY = 5
@@ -22,7 +23,7 @@ const FIRST_PROCESS_SECRET = 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw'
 const { defer, own } = cleanupAfterEach()
 const spawn = serverProcesses(defer)
 
-describe('kill -9 in the middle of deliveries', { timeout: 120_000 }, () => {
+describe.each(await storesUnderTest())('kill -9 in the middle of deliveries (%s store)', { timeout: 120_000 }, (store) => {
   it('delivers every postback that was answered 200, duplicating only those under way at the kill', async () => {
     const dir = await tempDir('qsp-crash-')
     defer(() => rm(dir, { recursive: true, force: true }))
@@ -32,8 +33,9 @@ describe('kill -9 in the middle of deliveries', { timeout: 120_000 }, () => {
     const receiver = own(
       await startReceiver((received, index) => (fromFirst(received) && index >= ANSWERED ? { hang: true } : { status: 200, delayMs: 50 })),
     )
+    const shared = sharedStoreEnv(store, dir, defer)
     const start = (env: Record<string, string> = {}) =>
-      spawn(dir, serviceEnv({ DATA_DIR: `${dir}/data`, POSTBACK_CONCURRENCY: String(CONCURRENCY), POSTBACK_BACKOFF_MS: '100', ...env }))
+      spawn(dir, serviceEnv({ ...shared, POSTBACK_CONCURRENCY: String(CONCURRENCY), POSTBACK_BACKOFF_MS: '100', ...env }))
     const first = start({ POSTBACK_SIGNING_SECRET: FIRST_PROCESS_SECRET })
     const firstUrl = await first.listening()
 

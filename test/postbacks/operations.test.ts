@@ -1,35 +1,31 @@
-import { afterEach, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { startApp, type TestApp } from '../helpers/app.js'
+import { cleanupAfterEach } from '../helpers/cleanup.js'
 import { postbackIn, postbackOf } from '../helpers/postbacks.js'
 import { storesUnderTest } from '../helpers/redis.js'
-import { startReceiver, type Receiver } from '../helpers/receiver.js'
+import { startReceiver } from '../helpers/receiver.js'
 import { sleep } from '../helpers/wait.js'
 
-let app: TestApp
-let receiver: Receiver
+const { own } = cleanupAfterEach()
+const receive = async (...args: Parameters<typeof startReceiver>) => own(await startReceiver(...args))
 
-afterEach(async () => {
-  await app?.close()
-  await receiver?.close()
-})
-
-const enqueue = async (body: Record<string, unknown>) => (await app.api('/api/queue/postback', { body })).body.queueId as string
-const statusOf = (id: string) => postbackOf(app, id)
-const settled = (id: string, status: string) => postbackIn(app, id, [status])
+const enqueue = async (app: TestApp, body: Record<string, unknown>) => (await app.api('/api/queue/postback', { body })).body.queueId as string
+const statusOf = (app: TestApp, id: string) => postbackOf(app, id)
+const settled = (app: TestApp, id: string, status: string) => postbackIn(app, id, [status])
 
 const stores = await storesUnderTest()
 
 describe.each(stores)('%s store', (store) => {
-  const start = (env: Record<string, string> = {}) => startApp({ STORE: store, ...env })
+  const start = async (env: Record<string, string> = {}) => own(await startApp({ STORE: store, ...env }))
 
   describe('listing', () => {
     it('filters by status and URL prefix', async () => {
-      receiver = await startReceiver((request) => ({ status: request.path.startsWith('/bad') ? 500 : 200 }))
-      app = await start({ POSTBACK_MAX_ATTEMPTS: '1' })
-      const good = await enqueue({ postbackUrl: receiver.url('/good/1'), payload: {} })
-      const bad = await enqueue({ postbackUrl: receiver.url('/bad/1'), payload: {} })
-      await settled(good, 'completed')
-      await settled(bad, 'failed')
+      const receiver = await receive((request) => ({ status: request.path.startsWith('/bad') ? 500 : 200 }))
+      const app = await start({ POSTBACK_MAX_ATTEMPTS: '1' })
+      const good = await enqueue(app, { postbackUrl: receiver.url('/good/1'), payload: {} })
+      const bad = await enqueue(app, { postbackUrl: receiver.url('/bad/1'), payload: {} })
+      await settled(app, good, 'completed')
+      await settled(app, bad, 'failed')
       const failed = (await app.api('/api/queue/postback?status=failed')).body
       expect(failed.map((p: any) => p.id)).toEqual([bad])
       const prefixed = (await app.api(`/api/queue/postback?postbackUrl=${encodeURIComponent(receiver.url('/good'))}`)).body
@@ -37,12 +33,12 @@ describe.each(stores)('%s store', (store) => {
     })
 
     it('filters by creation time', async () => {
-      app = await start()
-      const old = await enqueue({ postbackUrl: 'https://example.com/', payload: {}, delayMs: 60_000 })
+      const app = await start()
+      const old = await enqueue(app, { postbackUrl: 'https://example.com/', payload: {}, delayMs: 60_000 })
       await sleep(20)
       const cut = new Date().toISOString()
       await sleep(20)
-      const recent = await enqueue({ postbackUrl: 'https://example.com/', payload: {}, delayMs: 60_000 })
+      const recent = await enqueue(app, { postbackUrl: 'https://example.com/', payload: {}, delayMs: 60_000 })
       const after = (await app.api(`/api/queue/postback?createdFrom=${cut}`)).body.map((p: any) => p.id)
       const before = (await app.api(`/api/queue/postback?createdTo=${cut}`)).body.map((p: any) => p.id)
       expect(after).toEqual([recent])
@@ -50,9 +46,9 @@ describe.each(stores)('%s store', (store) => {
     })
 
     it('pages with a Link header until every postback was seen once', async () => {
-      app = await start()
+      const app = await start()
       const ids: string[] = []
-      for (let i = 0; i < 7; i++) ids.push(await enqueue({ postbackUrl: 'https://example.com/', payload: { i }, delayMs: 60_000 }))
+      for (let i = 0; i < 7; i++) ids.push(await enqueue(app, { postbackUrl: 'https://example.com/', payload: { i }, delayMs: 60_000 }))
       const seen: string[] = []
       let next: string | undefined = '/api/queue/postback?limit=3&status=pending'
       for (let page = 0; next && page < 10; page++) {
@@ -67,9 +63,9 @@ describe.each(stores)('%s store', (store) => {
     })
 
     it('lists every postback, as the original did, when there are fewer than 1000 and no limit is given', async () => {
-      app = await start()
+      const app = await start()
       const ids = await Promise.all(
-        Array.from({ length: 150 }, (_, i) => enqueue({ postbackUrl: 'https://example.com/', payload: { i }, delayMs: 60_000 })),
+        Array.from({ length: 150 }, (_, i) => enqueue(app, { postbackUrl: 'https://example.com/', payload: { i }, delayMs: 60_000 })),
       )
       const response = await app.api('/api/queue/postback')
       expect(response.body).toHaveLength(150)
@@ -78,7 +74,7 @@ describe.each(stores)('%s store', (store) => {
     })
 
     it('refuses a cursor it did not hand out and a limit out of range', async () => {
-      app = await start()
+      const app = await start()
       const cursor = await app.api('/api/queue/postback?cursor=not-a-cursor')
       expect(cursor.status).toBe(400)
       expect(cursor.body.message).toMatch(/cursor/)
@@ -91,22 +87,22 @@ describe.each(stores)('%s store', (store) => {
   describe('retry, cancel and stats', () => {
     it('re-queues a failed postback with a fresh attempt budget', async () => {
       let healthy = false
-      receiver = await startReceiver(() => ({ status: healthy ? 200 : 500 }))
-      app = await start({ POSTBACK_MAX_ATTEMPTS: '2', POSTBACK_BACKOFF_MS: '10' })
-      const id = await enqueue({ postbackUrl: receiver.url(), payload: {} })
-      await settled(id, 'failed')
+      const receiver = await receive(() => ({ status: healthy ? 200 : 500 }))
+      const app = await start({ POSTBACK_MAX_ATTEMPTS: '2', POSTBACK_BACKOFF_MS: '10' })
+      const id = await enqueue(app, { postbackUrl: receiver.url(), payload: {} })
+      await settled(app, id, 'failed')
       healthy = true
       const retried = await app.api(`/api/queue/postback/${id}/retry`, { method: 'POST' })
       expect(retried.status).toBe(200)
       expect(['pending', 'processing', 'completed']).toContain(retried.body.status)
-      const done = await settled(id, 'completed')
+      const done = await settled(app, id, 'completed')
       expect(done.attempts.map((a: any) => a.statusCode)).toEqual([500, 500, 200])
       expect(done.retries).toBe(0)
     })
 
     it('answers 409 for retrying a pending postback and 404 for an unknown one', async () => {
-      app = await start()
-      const id = await enqueue({ postbackUrl: 'https://example.com/', payload: {}, delayMs: 60_000 })
+      const app = await start()
+      const id = await enqueue(app, { postbackUrl: 'https://example.com/', payload: {}, delayMs: 60_000 })
       const pending = await app.api(`/api/queue/postback/${id}/retry`, { method: 'POST' })
       expect(pending.status).toBe(409)
       expect(pending.body).toEqual({ error: 'CONFLICT', message: `Postback ${id} is pending and cannot be retried` })
@@ -115,33 +111,33 @@ describe.each(stores)('%s store', (store) => {
 
     it('re-queues every failed postback matching a filter and returns the count', async () => {
       let healthy = false
-      receiver = await startReceiver(() => ({ status: healthy ? 200 : 500 }))
-      app = await start({ POSTBACK_MAX_ATTEMPTS: '1' })
-      const a = await enqueue({ postbackUrl: receiver.url('/a'), payload: {} })
-      const b = await enqueue({ postbackUrl: receiver.url('/a'), payload: {} })
-      const c = await enqueue({ postbackUrl: receiver.url('/c'), payload: {} })
-      for (const id of [a, b, c]) await settled(id, 'failed')
+      const receiver = await receive(() => ({ status: healthy ? 200 : 500 }))
+      const app = await start({ POSTBACK_MAX_ATTEMPTS: '1' })
+      const a = await enqueue(app, { postbackUrl: receiver.url('/a'), payload: {} })
+      const b = await enqueue(app, { postbackUrl: receiver.url('/a'), payload: {} })
+      const c = await enqueue(app, { postbackUrl: receiver.url('/c'), payload: {} })
+      for (const id of [a, b, c]) await settled(app, id, 'failed')
       healthy = true
       const response = await app.api('/api/queue/postback/retry', { body: { postbackUrl: receiver.url('/a') } })
       expect(response.body).toEqual({ success: true, message: 'Postbacks re-queued', count: 2 })
-      await settled(a, 'completed')
-      await settled(b, 'completed')
-      expect((await statusOf(c)).status).toBe('failed')
+      await settled(app, a, 'completed')
+      await settled(app, b, 'completed')
+      expect((await statusOf(app, c)).status).toBe('failed')
       const all = await app.api('/api/queue/postback/retry', { method: 'POST' })
       expect(all.body.count).toBe(1)
-      await settled(c, 'completed')
+      await settled(app, c, 'completed')
     })
 
     it('cancels a pending postback so it is never delivered', async () => {
-      receiver = await startReceiver()
-      app = await start()
-      const id = await enqueue({ postbackUrl: receiver.url(), payload: {}, delayMs: 2000 })
+      const receiver = await receive()
+      const app = await start()
+      const id = await enqueue(app, { postbackUrl: receiver.url(), payload: {}, delayMs: 2000 })
       const canceled = await app.api(`/api/queue/postback/${id}`, { method: 'DELETE' })
       expect(canceled.status).toBe(200)
       expect(canceled.body).toMatchObject({ id, status: 'canceled', nextAttemptAt: null })
       // A postback to the same receiver due half a second later: when it arrives, the canceled
       // one would have arrived before it.
-      const later = await enqueue({ postbackUrl: receiver.url(), payload: {}, delayMs: 2500 })
+      const later = await enqueue(app, { postbackUrl: receiver.url(), payload: {}, delayMs: 2500 })
       const requests = await receiver.waitForRequests(1)
       expect(requests.map((r) => r.headers['webhook-id'])).toEqual([later])
       const again = await app.api(`/api/queue/postback/${id}`, { method: 'DELETE' })
@@ -150,12 +146,12 @@ describe.each(stores)('%s store', (store) => {
     })
 
     it('counts postbacks by status', async () => {
-      receiver = await startReceiver()
-      app = await start()
-      const done = await enqueue({ postbackUrl: receiver.url(), payload: {} })
-      await settled(done, 'completed')
-      await enqueue({ postbackUrl: receiver.url(), payload: {}, delayMs: 60_000 })
-      const canceled = await enqueue({ postbackUrl: receiver.url(), payload: {}, delayMs: 60_000 })
+      const receiver = await receive()
+      const app = await start()
+      const done = await enqueue(app, { postbackUrl: receiver.url(), payload: {} })
+      await settled(app, done, 'completed')
+      await enqueue(app, { postbackUrl: receiver.url(), payload: {}, delayMs: 60_000 })
+      const canceled = await enqueue(app, { postbackUrl: receiver.url(), payload: {}, delayMs: 60_000 })
       await app.api(`/api/queue/postback/${canceled}`, { method: 'DELETE' })
       const stats = (await app.api('/api/queue/stats')).body
       expect(stats).toMatchObject({

@@ -1,17 +1,14 @@
 import { Webhook } from 'standardwebhooks'
-import { afterEach, describe, expect, it } from 'vitest'
-import { startApp, type TestApp } from '../helpers/app.js'
+import { describe, expect, it } from 'vitest'
+import { startApp } from '../helpers/app.js'
+import { cleanupAfterEach } from '../helpers/cleanup.js'
 import { storesUnderTest } from '../helpers/redis.js'
-import { startReceiver, type Receiver, type ReceivedRequest } from '../helpers/receiver.js'
+import { startReceiver, type ReceivedRequest } from '../helpers/receiver.js'
+
+const { own } = cleanupAfterEach()
+const receive = async (...args: Parameters<typeof startReceiver>) => own(await startReceiver(...args))
 
 const SECRET = 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw'
-let app: TestApp
-let receiver: Receiver
-
-afterEach(async () => {
-  await app?.close()
-  await receiver?.close()
-})
 
 const signatureHeaders = (request: ReceivedRequest) => ({
   'webhook-id': String(request.headers['webhook-id']),
@@ -22,12 +19,12 @@ const signatureHeaders = (request: ReceivedRequest) => ({
 const stores = await storesUnderTest()
 
 describe.each(stores)('%s store', (store) => {
-  const start = (env: Record<string, string> = {}) => startApp({ STORE: store, ...env })
+  const start = async (env: Record<string, string> = {}) => own(await startApp({ STORE: store, ...env }))
 
   describe('Standard Webhooks signing', () => {
     it('signs every delivery so the standardwebhooks verifier accepts it', async () => {
-      receiver = await startReceiver()
-      app = await start({ POSTBACK_SIGNING_SECRET: SECRET })
+      const receiver = await receive()
+      const app = await start({ POSTBACK_SIGNING_SECRET: SECRET })
       const before = Math.floor(Date.now() / 1000)
       const { body } = await app.api('/api/queue/postback', {
         body: { postbackUrl: receiver.url(), payload: { event: 'invoice.paid', amount: 42, note: 'ção ✓' } },
@@ -43,8 +40,8 @@ describe.each(stores)('%s store', (store) => {
     })
 
     it('produces signatures that fail for a tampered body or another secret', async () => {
-      receiver = await startReceiver()
-      app = await start({ POSTBACK_SIGNING_SECRET: SECRET })
+      const receiver = await receive()
+      const app = await start({ POSTBACK_SIGNING_SECRET: SECRET })
       await app.api('/api/queue/postback', { body: { postbackUrl: receiver.url(), payload: { amount: 42 } } })
       const [request] = await receiver.waitForRequests(1)
       const headers = signatureHeaders(request!)
@@ -53,8 +50,8 @@ describe.each(stores)('%s store', (store) => {
     })
 
     it('signs each retry afresh with the same webhook-id', async () => {
-      receiver = await startReceiver((_request, index) => ({ status: index === 0 ? 500 : 200 }))
-      app = await start({ POSTBACK_SIGNING_SECRET: SECRET })
+      const receiver = await receive((_request, index) => ({ status: index === 0 ? 500 : 200 }))
+      const app = await start({ POSTBACK_SIGNING_SECRET: SECRET })
       await app.api('/api/queue/postback', { body: { postbackUrl: receiver.url(), payload: { n: 1 } } })
       const requests = await receiver.waitForRequests(2)
       for (const request of requests) expect(() => new Webhook(SECRET).verify(request.body, signatureHeaders(request))).not.toThrow()
@@ -62,16 +59,16 @@ describe.each(stores)('%s store', (store) => {
     })
 
     it('signs a GET over an empty body', async () => {
-      receiver = await startReceiver()
-      app = await start({ POSTBACK_SIGNING_SECRET: SECRET })
+      const receiver = await receive()
+      const app = await start({ POSTBACK_SIGNING_SECRET: SECRET })
       await app.api('/api/queue/postback', { body: { postbackUrl: receiver.url(), method: 'GET', payload: { a: 'b' } } })
       const [request] = await receiver.waitForRequests(1)
       expect(() => new Webhook(SECRET).verify('', signatureHeaders(request!))).not.toThrow()
     })
 
     it('sends no signature headers without a secret', async () => {
-      receiver = await startReceiver()
-      app = await start()
+      const receiver = await receive()
+      const app = await start()
       await app.api('/api/queue/postback', { body: { postbackUrl: receiver.url(), payload: {} } })
       const [request] = await receiver.waitForRequests(1)
       expect(request!.headers['webhook-id']).toBeDefined()

@@ -1,20 +1,15 @@
 import type { LookupFunction } from 'node:net'
 import { networkInterfaces } from 'node:os'
 import { blockedKind } from '../../src/postbacks/delivery/ip-ranges.js'
-import { afterEach, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { startApp, type TestApp } from '../helpers/app.js'
+import { cleanupAfterEach } from '../helpers/cleanup.js'
 import { postbackIn } from '../helpers/postbacks.js'
-import { startReceiver, type Receiver } from '../helpers/receiver.js'
+import { startReceiver } from '../helpers/receiver.js'
 import { sleep, waitFor } from '../helpers/wait.js'
 
-let app: TestApp
-let receiver: Receiver | undefined
-
-afterEach(async () => {
-  await app?.close()
-  await receiver?.close()
-  receiver = undefined
-})
+const { own } = cleanupAfterEach()
+const receive = async (...args: Parameters<typeof startReceiver>) => own(await startReceiver(...args))
 
 const LITERAL_TARGETS = [
   'http://127.0.0.1/hook',
@@ -42,16 +37,16 @@ const LITERAL_TARGETS = [
 ]
 
 /** Resolves every name to 127.0.0.1, like a DNS entry pointing at the service's own host. */
-const toLoopback: LookupFunction = ((_host: string, options: { all?: boolean }, callback: Function) =>
+const toLoopback: LookupFunction = ((_host: string, options: { all?: boolean }, callback: (...args: unknown[]) => void) =>
   options.all ? callback(null, [{ address: '127.0.0.1', family: 4 }]) : callback(null, '127.0.0.1', 4)) as LookupFunction
 
-const enqueue = (url: string) => app.api('/api/queue/postback', { body: { postbackUrl: url, payload: {} } })
+const enqueue = (app: TestApp, url: string) => app.api('/api/queue/postback', { body: { postbackUrl: url, payload: {} } })
 
 describe('SSRF guard (on by default)', () => {
   it('refuses every spelling of a local or private literal at enqueue with 400', async () => {
-    app = await startApp({ POSTBACK_ALLOW_PRIVATE_NETWORKS: 'false' })
+    const app = own(await startApp({ POSTBACK_ALLOW_PRIVATE_NETWORKS: 'false' }))
     for (const url of LITERAL_TARGETS) {
-      const response = await enqueue(url)
+      const response = await enqueue(app, url)
       expect(response.status, url).toBe(400)
       expect(response.body.error).toBe('VALIDATION_ERROR')
       expect(response.body.message).toMatch(/^postbackUrl is not allowed: .*POSTBACK_ALLOW_PRIVATE_NETWORKS=true/)
@@ -59,14 +54,14 @@ describe('SSRF guard (on by default)', () => {
   })
 
   it('accepts all of them when POSTBACK_ALLOW_PRIVATE_NETWORKS=true', async () => {
-    app = await startApp({ POSTBACK_ALLOW_PRIVATE_NETWORKS: 'true', POSTBACK_TIMEOUT_MS: '100', POSTBACK_MAX_ATTEMPTS: '1' })
-    for (const url of LITERAL_TARGETS) expect((await enqueue(url)).status, url).toBe(200)
+    const app = own(await startApp({ POSTBACK_ALLOW_PRIVATE_NETWORKS: 'true', POSTBACK_TIMEOUT_MS: '100', POSTBACK_MAX_ATTEMPTS: '1' }))
+    for (const url of LITERAL_TARGETS) expect((await enqueue(app, url)).status, url).toBe(200)
   })
 
   it('fails for good, without retries, a hostname that resolves to loopback at connect time', async () => {
-    receiver = await startReceiver()
-    app = await startApp({ POSTBACK_ALLOW_PRIVATE_NETWORKS: 'false', POSTBACK_MAX_ATTEMPTS: '5' }, { lookup: toLoopback })
-    const { body } = await enqueue(`http://internal.example:${receiver.port}/hook`)
+    const receiver = await receive()
+    const app = own(await startApp({ POSTBACK_ALLOW_PRIVATE_NETWORKS: 'false', POSTBACK_MAX_ATTEMPTS: '5' }, { lookup: toLoopback }))
+    const { body } = await enqueue(app, `http://internal.example:${receiver.port}/hook`)
     const postback = await postbackIn(app, body.queueId, ['failed'])
     expect(postback.retries).toBe(0)
     expect(postback.attempts).toHaveLength(1)
@@ -76,9 +71,9 @@ describe('SSRF guard (on by default)', () => {
   })
 
   it('delivers to that same hostname when private networks are allowed', async () => {
-    receiver = await startReceiver()
-    app = await startApp({ POSTBACK_ALLOW_PRIVATE_NETWORKS: 'true' }, { lookup: toLoopback })
-    await enqueue(`http://internal.example:${receiver.port}/hook`)
+    const receiver = await receive()
+    const app = own(await startApp({ POSTBACK_ALLOW_PRIVATE_NETWORKS: 'true' }, { lookup: toLoopback }))
+    await enqueue(app, `http://internal.example:${receiver.port}/hook`)
     const [request] = await receiver.waitForRequests(1)
     expect(request!.headers.host).toBe(`internal.example:${receiver.port}`)
   })
@@ -91,9 +86,9 @@ describe('SSRF guard (on by default)', () => {
       .flat()
       .find((i) => i && i.family === 'IPv4' && !i.internal && blockedKind(i.address) === undefined)
     const redirector = await startReceiver(() => ({ status: 302, headers: { location: inside.url('/admin') } }), external?.address ?? '127.0.0.1')
-    app = await startApp({ POSTBACK_ALLOW_PRIVATE_NETWORKS: external ? 'false' : 'true', POSTBACK_MAX_ATTEMPTS: '1' })
+    const app = own(await startApp({ POSTBACK_ALLOW_PRIVATE_NETWORKS: external ? 'false' : 'true', POSTBACK_MAX_ATTEMPTS: '1' }))
     try {
-      const { body } = await enqueue(redirector.url('/hook'))
+      const { body } = await enqueue(app, redirector.url('/hook'))
       const done = await postbackIn(app, body.queueId, ['failed'])
       expect(done).toMatchObject({ lastStatusCode: 302, lastError: 'HTTP 302 Found: redirects are not followed' })
       expect(redirector.requests).toHaveLength(1)
@@ -106,9 +101,9 @@ describe('SSRF guard (on by default)', () => {
   })
 
   it('never waits on DNS to answer an enqueue, and a lookup that hangs times out with the attempt', async () => {
-    const never: LookupFunction = (() => undefined) as LookupFunction
-    app = await startApp({ POSTBACK_ALLOW_PRIVATE_NETWORKS: 'false', POSTBACK_TIMEOUT_MS: '300' }, { lookup: never })
-    const response = await enqueue('https://hangs.example/hook')
+    const never: LookupFunction = (() => undefined)
+    const app = own(await startApp({ POSTBACK_ALLOW_PRIVATE_NETWORKS: 'false', POSTBACK_TIMEOUT_MS: '300' }, { lookup: never }))
+    const response = await enqueue(app, 'https://hangs.example/hook')
     expect(response.status).toBe(200)
     const attempt = await waitFor(async () => (await app.api(`/api/queue/postback/${response.body.queueId}`)).body.attempts[0])
     // Ended by the attempt's own deadline, not by the lookup.

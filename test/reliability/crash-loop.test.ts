@@ -9,7 +9,8 @@ import { describe, expect, it } from 'vitest'
 import { request, tempDir } from '../helpers/app.js'
 import { cleanupAfterEach } from '../helpers/cleanup.js'
 import { startReceiver } from '../helpers/receiver.js'
-import { serverProcesses, serviceEnv } from '../helpers/server-process.js'
+import { storesUnderTest } from '../helpers/redis.js'
+import { serverProcesses, serviceEnv, sharedStoreEnv } from '../helpers/server-process.js'
 import { sleep, waitFor } from '../helpers/wait.js'
 
 const KILLS = 3
@@ -21,13 +22,14 @@ const spawn = serverProcesses(defer)
 const roundSize = () => 20 + Math.floor(Math.random() * 61)
 
 // Four starts of a process and the deliveries: generous for a loaded 2-core machine.
-describe('repeated kill -9 under load', { timeout: 240_000 }, () => {
+describe.each(await storesUnderTest())('repeated kill -9 under load (%s store)', { timeout: 240_000 }, (store) => {
   it('delivers every accepted postback and leaves none pending or processing', async () => {
     const dir = await tempDir('qsp-crash-loop-')
     defer(() => rm(dir, { recursive: true, force: true }))
     const receiver = own(await startReceiver(() => ({ status: 200, delayMs: 15 })))
+    const shared = sharedStoreEnv(store, dir, defer)
     const start = () =>
-      spawn(dir, serviceEnv({ DATA_DIR: `${dir}/data`, POSTBACK_CONCURRENCY: '8', POSTBACK_HOST_CONCURRENCY: '8', POSTBACK_BACKOFF_MS: '50' }))
+      spawn(dir, serviceEnv({ ...shared, POSTBACK_CONCURRENCY: '8', POSTBACK_HOST_CONCURRENCY: '8', POSTBACK_BACKOFF_MS: '50' }))
     const accepted: string[] = []
     let url = ''
     let sending = true

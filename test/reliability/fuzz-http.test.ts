@@ -9,7 +9,7 @@ import { TOKEN, startApp, type TestApp } from '../helpers/app.js'
 let app: TestApp
 
 /** No DNS in tests: fuzzed hostnames fail to resolve at once. */
-const noDns: LookupFunction = ((_host: string, _options: unknown, callback: Function) =>
+const noDns: LookupFunction = ((_host: string, _options: unknown, callback: (error: Error) => void) =>
   callback(Object.assign(new Error('no DNS in tests'), { code: 'ENOTFOUND' }))) as LookupFunction
 
 beforeAll(async () => {

@@ -87,7 +87,7 @@ describe('socket fuzzing', () => {
           const answer = Promise.race([nextEvent(sender, 'message-received'), nextEvent(sender, 'error')])
           // Written onto the connection as text, as an attacker would, without the client's encoder.
           // The message object is level 1, so `data` nested `depth` levels makes depth + 1.
-          sender.io.engine.write(`2["message",{"event":"deep","data":${nestedText(depth, shape as 'arrays')}}]`)
+          sender.io.engine.write(`2["message",{"event":"deep","data":${nestedText(depth, shape)}}]`)
           const received = await answer
           if (depth + 1 <= 64) expect(received.originalMessage?.event, `depth ${depth}`).toBe('deep')
           else expect(received, `depth ${depth}`).toEqual({ error: 'VALIDATION_ERROR', message: 'argument 1 of "message" is nested deeper than 64 levels' })
@@ -105,7 +105,7 @@ describe('socket fuzzing', () => {
       fc.asyncProperty(fc.integer({ min: 60, max: 3000 }), async (depth) => {
         let auth: unknown = 'bottom'
         for (let i = 0; i < depth; i++) auth = [auth]
-        const error = await connectError(app.url, {}, { auth: { token: 'x', extra: auth } as never })
+        const error = await connectError(app.url, {}, { auth: { token: 'x', extra: auth } })
         expect(error.data?.error, `depth ${depth}`).toBe(depth + 1 > 64 ? 'VALIDATION_ERROR' : 'UNAUTHORIZED')
       }),
       { numRuns: 40 },

@@ -205,4 +205,43 @@ export function destinationsContract(kind: StoreKind): void {
     expect(listed.find((d) => d.destination === B)).toMatchObject({ pending: 0, settings: { ratePerSecond: 0.5 } })
     expect(await destinations.get('http://unknown.test:80')).toBeUndefined()
   })
+
+  it('keeps the last 15 minutes of delivery in 10-second buckets, with each destination’s failure rate', async () => {
+    const { postbacks, handler } = await fresh()
+    handler.answer = (d) => (d.destination === B ? 'failed' : 'completed')
+    for (let i = 0; i < 3; i++) await postbacks.add(postback({ postbackUrl: hook(A) }))
+    await postbacks.add(postback({ postbackUrl: hook(B), maxAttempts: 1 }))
+    await waitFor(() => handler.ended.length === 4, { what: 'four ended' })
+    const activity = await waitFor(async () => {
+      const found = await postbacks.activity()
+      return found.buckets.reduce((sum, b) => sum + b.delivered + b.failed, 0) === 4 && found
+    }, { what: 'the activity' })
+    expect(activity.bucketMs).toBe(10_000)
+    expect(activity.buckets).toHaveLength(90)
+    expect(activity.buckets.reduce((sum, b) => sum + b.attempts, 0)).toBe(4)
+    const rates = Object.fromEntries(activity.destinations.map((d) => [d.destination, d.failureRates.filter((r) => r !== null)]))
+    expect(rates[A]!.every((r) => r === 0)).toBe(true)
+    expect(rates[B]).toEqual([1])
+  })
+
+  it('fails the pending postbacks of a destination quarantined for DESTINATION_GIVE_UP_AFTER_MS, and keeps it quarantined', async () => {
+    const { postbacks, destinations, handler } = await fresh({
+      DESTINATION_QUARANTINE_AFTER_MS: '60000',
+      DESTINATION_PROBE_MS: '60000',
+      DESTINATION_GIVE_UP_AFTER_MS: '1000',
+    })
+    handler.answer = () => 'failed'
+    const ids: string[] = []
+    for (let i = 0; i < 7; i++) ids.push((await postbacks.add(postback({ postbackUrl: hook(A), maxAttempts: 1 }))).id)
+    await waitFor(() => handler.events.some((e) => e.event === 'destination.quarantined'), { what: 'quarantine' })
+    const waiting = ids.slice(4)
+    await waitFor(async () => (await statusOf({ postbacks, destinations }, waiting.at(-1)!)) === 'failed', { what: 'the give-up', timeoutMs: 15_000 })
+    for (const id of waiting) {
+      const detail = (await postbacks.get(id))!
+      expect(detail.status).toBe('failed')
+      expect(detail.lastError).toMatch(/^DESTINATION_QUARANTINED: /)
+    }
+    await waitFor(() => waiting.every((id) => handler.ended.some((e) => e.delivery.id === id)), { what: 'their ends handed over' })
+    expect(await destinations.get(A)).toMatchObject({ quarantinedAt: expect.any(Number), pending: 0 })
+  })
 }

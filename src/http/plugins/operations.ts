@@ -12,9 +12,10 @@ import { OPS_CHANNEL } from '../../realtime/channel-access.js'
 const LISTENERS_REFRESH_MS = 2000
 
 export interface Operations {
+  /** someone listens on `$ops` */
   listening(): boolean
-  /** a postback ended */
-  tell(postback: PostbackView): void
+  /** a postback reached completed or failed */
+  postbackEnded(postback: PostbackView): void
   /** a destination changed state */
   destinationChanged(event: DestinationEvent): void
 }
@@ -33,7 +34,7 @@ async function operations(app: FastifyInstance, { config }: { config: Config }) 
       (stats) => void (listening = stats.socketCount > 0),
       () => undefined,
     )
-  const timer = setInterval(refresh, LISTENERS_REFRESH_MS)
+  const timer = setInterval(() => void refresh(), LISTENERS_REFRESH_MS)
   timer.unref()
   app.addHook('onReady', refresh)
   app.addHook('onClose', async () => clearInterval(timer))
@@ -52,8 +53,9 @@ async function operations(app: FastifyInstance, { config }: { config: Config }) 
 
   app.decorate('operations', {
     listening: () => listening,
-    tell: (postback) => void dispatch(`postback.${postback.status}`, postback),
+    postbackEnded: (postback) => void dispatch(`postback.${postback.status}`, postback),
     destinationChanged(event) {
+      app.metrics.destinations.destinationEvent(event)
       const body = { event: event.event, timestamp: new Date(event.at).toISOString(), destination: event.destination, reason: event.reason }
       if (event.event === 'destination.quarantined') app.log.warn(body, event.event)
       else app.log.info(body, event.event)

@@ -49,7 +49,7 @@ async function postbacks(app: FastifyInstance, { config, drainMs, lookup }: Post
       })
     },
     // The operations plugin is registered after this one; these run only once deliveries start.
-    operations: { listening: () => app.operations.listening(), tell: (postback) => app.operations.tell(postback) },
+    operations: { listening: () => app.operations.listening(), postbackEnded: (postback) => app.operations.postbackEnded(postback) },
     onDestinationEvent: (event) => app.operations.destinationChanged(event),
     observer: logFailedAttempts(app.metrics.postbackObserver, app.log),
     onError: (error) => app.log.error({ err: error }, 'postback consumer error'),

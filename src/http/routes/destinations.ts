@@ -2,6 +2,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import Type from 'typebox'
 import { DestinationSchema, SecretSchema, SettingsPatchSchema } from '../../destinations/types.js'
+import { noBodyAsEmptyObject } from '../json-body.js'
 import { apiErrors, errorSchema } from '../schemas.js'
 
 const Params = Type.Object({
@@ -78,10 +79,8 @@ const destinationRoutes: FastifyPluginAsyncTypebox = async (app) => {
         body: Type.Partial(SecretSchema, { additionalProperties: false }),
         response: { 200: SecretSchema, ...apiErrors },
       },
-      // An empty body asks for a new secret.
-      preValidation: async (request) => {
-        request.body ??= {} as never
-      },
+      // No body asks for a new secret.
+      preValidation: noBodyAsEmptyObject,
     },
     async (request) => app.destinations.rotateSecret(request.params.destination, request.body.secret),
   )

@@ -1,6 +1,7 @@
 // GET /health: open to everyone, for load balancers and uptime checks.
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import Type from 'typebox'
+import { codes } from '../../errors.js'
 import { VERSION } from '../../version.js'
 
 const HEALTH_STATUSES = ['ok', 'degraded', 'shutting_down'] as const
@@ -15,7 +16,7 @@ const HealthSchema = Type.Object(
     version: Type.String(),
     problems: Type.Array(
       Type.Object({
-        code: Type.String({ examples: ['STORE_FULL'] }),
+        code: Type.String({ examples: [codes.STORE_FULL] }),
         message: Type.String(),
         since: Type.String({ format: 'date-time' }),
       }),
@@ -31,7 +32,7 @@ const HealthSchema = Type.Object(
 )
 
 /** Problems that stop the instance from taking work: load balancers should look elsewhere. */
-const BLOCKING = new Set(['STORE_UNAVAILABLE', 'STORE_FULL'])
+const BLOCKING = new Set<string>([codes.STORE_UNAVAILABLE, codes.STORE_FULL])
 
 const healthRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.get(

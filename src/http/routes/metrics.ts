@@ -10,6 +10,9 @@ const metricsRoutes: FastifyPluginAsyncTypebox = async (app) => {
     destinations: () => app.postbacks.destinations(),
     socketsConnected: () => app.io.of('/').sockets.size,
   })
+  app.metrics.destinations.watch({
+    states: async () => (await app.destinations.list()).map(({ destination, state }) => ({ destination, state })),
+  })
 
   app.get(
     '/metrics',

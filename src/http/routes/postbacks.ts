@@ -1,10 +1,11 @@
-// /api/queue: queue postbacks, watch them and operate the queue.
+// /api/queue/postback: queue postbacks, watch them, re-queue and cancel them.
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import Type from 'typebox'
-import { ValidationError } from '../../errors.js'
+import { codes, ValidationError } from '../../errors.js'
 import { EnqueueBodySchema, ListQuerySchema, RetryFilterSchema } from '../../postbacks/schemas.js'
 import { InvalidCursorError } from '../../postbacks/store.js'
-import { PostbackDetailSchema, PostbackViewSchema, STATUSES } from '../../postbacks/types.js'
+import { PostbackDetailSchema, PostbackViewSchema } from '../../postbacks/types.js'
+import { noBodyAsEmptyObject } from '../json-body.js'
 import { apiErrors, bodyErrors, conflict, errorSchema, notFound, storeFull } from '../schemas.js'
 
 const QueuedSchema = Type.Object(
@@ -28,41 +29,6 @@ const RequeuedSchema = Type.Object(
   { title: 'PostbacksRequeued', examples: [{ success: true, message: 'Postbacks re-queued', count: 12 }] },
 )
 
-const StatsSchema = Type.Object(
-  {
-    counts: Type.Object(Object.fromEntries(STATUSES.map((s) => [s, Type.Integer({ minimum: 0 })]))),
-    total: Type.Integer({ minimum: 0 }),
-    oldestPendingAgeMs: Type.Union([Type.Integer({ minimum: 0 }), Type.Null()], {
-      description: 'age of the oldest pending postback',
-    }),
-    inFlight: Type.Integer({ minimum: 0, description: 'deliveries under way on this instance' }),
-    hosts: Type.Array(
-      Type.Object({
-        destination: Type.String({ examples: ['https://example.com:443'] }),
-        inFlight: Type.Integer({ minimum: 0 }),
-        limit: Type.Integer({
-          minimum: 1,
-          description: 'deliveries it may have in flight now, cluster-wide (POSTBACK_HOST_CONCURRENCY at most)',
-        }),
-        failureRate: Type.Number({ minimum: 0, maximum: 1, description: 'share of its last 20 attempts that failed' }),
-      }),
-      { description: 'destinations that are busy, held back or failing (cluster-wide with STORE=redis)' },
-    ),
-  },
-  {
-    title: 'QueueStats',
-    examples: [
-      {
-        counts: { pending: 3, processing: 1, completed: 120, failed: 2, canceled: 0 },
-        total: 126,
-        oldestPendingAgeMs: 840,
-        inFlight: 1,
-        hosts: [{ destination: 'https://slow.example:443', inFlight: 1, limit: 1, failureRate: 0.65 }],
-      },
-    ],
-  },
-)
-
 const IdParams = Type.Object({ id: Type.String({ minLength: 1, maxLength: 100 }) })
 const IdempotencyHeaders = Type.Object({
   'idempotency-key': Type.Optional(Type.String({ description: 'a repeat with the same key returns the first queueId' })),
@@ -84,7 +50,7 @@ const postbackRoutes: FastifyPluginAsyncTypebox = async (app) => {
           200: QueuedSchema,
           ...apiErrors,
           ...bodyErrors,
-          422: errorSchema('The Idempotency-Key was used for a different request (IDEMPOTENCY_KEY_REUSED)'),
+          422: errorSchema(`The Idempotency-Key was used for a different request (${codes.IDEMPOTENCY_KEY_REUSED})`),
           ...storeFull,
         },
       },
@@ -135,7 +101,7 @@ const postbackRoutes: FastifyPluginAsyncTypebox = async (app) => {
           if (key !== 'cursor' && value !== undefined) next.set(key, String(value))
         }
         next.set('cursor', page.nextCursor)
-        reply.header('link', `<${request.url.split('?')[0]}?${next}>; rel="next"`)
+        reply.header('link', `<${request.url.split('?')[0]}?${next.toString()}>; rel="next"`)
       }
       return page.items
     },
@@ -164,9 +130,7 @@ const postbackRoutes: FastifyPluginAsyncTypebox = async (app) => {
         body: RetryFilterSchema,
         response: { 200: RequeuedSchema, ...apiErrors },
       },
-      preValidation: async (request) => {
-        request.body ??= {} as never
-      },
+      preValidation: noBodyAsEmptyObject,
     },
     async (request) => {
       const count = await app.postbacks.retryMany(request.body)
@@ -185,18 +149,6 @@ const postbackRoutes: FastifyPluginAsyncTypebox = async (app) => {
       },
     },
     async (request) => app.postbacks.cancel(request.params.id),
-  )
-
-  app.get(
-    '/queue/stats',
-    {
-      schema: {
-        summary: 'Queue counts, deliveries in flight and busy destinations',
-        tags: ['postbacks'],
-        response: { 200: StatsSchema, ...apiErrors },
-      },
-    },
-    async () => app.postbacks.stats(),
   )
 }
 

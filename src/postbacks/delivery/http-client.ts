@@ -1,13 +1,11 @@
 // How one delivery attempt goes out: a keep-alive undici pool, no redirects, a hard per-attempt
-// deadline, and a short record of what the receiver said.
-//
-// Attempts use undici's dispatcher interface directly: a handler that keeps the first bytes of
-// the answer, and a controller to cut the attempt off at its deadline or at shutdown. Passing an
-// AbortSignal to undici.request and reading the body as an async iterator cost about a third of
-// the delivery throughput (see BENCHMARKS.md).
+// deadline, and a short record of what the receiver said. Attempts drive undici's dispatcher
+// directly (a handler that keeps the first bytes of the answer, a controller that cuts the
+// attempt off at its deadline or at shutdown), which is the cheapest way undici offers.
 import type { IncomingHttpHeaders } from 'node:http'
 import type { LookupFunction } from 'node:net'
 import { Agent, type Dispatcher } from 'undici'
+import { codes } from '../../errors.js'
 import type { DueDelivery } from '../types.js'
 import { guardedLookup, literalBlockReason } from './ssrf-guard.js'
 
@@ -72,7 +70,7 @@ export function createHttpClient(options: HttpClientOptions): HttpClient {
     // Literal addresses never reach the resolver, so they are checked here, at every attempt.
     const blocked = options.blockPrivateNetworks ? literalBlockReason(request.url) : undefined
     if (blocked !== undefined) {
-      return Promise.resolve({ startedAt, durationMs: 0, error: `BLOCKED_DESTINATION: ${blocked}`, permanent: true })
+      return Promise.resolve({ startedAt, durationMs: 0, error: `${codes.BLOCKED_DESTINATION}: ${blocked}`, permanent: true })
     }
     if (!watched.has(shutdown)) {
       watched.add(shutdown)
@@ -148,7 +146,7 @@ export function createHttpClient(options: HttpClientOptions): HttpClient {
           {
             origin: request.url.origin,
             path: request.url.pathname + request.url.search,
-            method: request.method as Dispatcher.HttpMethod,
+            method: request.method,
             headers: request.headers,
             body: request.body ?? null,
             headersTimeout: delivery.timeoutMs,

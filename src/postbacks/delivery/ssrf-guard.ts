@@ -3,13 +3,14 @@
 // the resolver the connection itself uses, so a DNS answer that changes cannot slip through.
 import { lookup as systemLookup, type LookupAddress } from 'node:dns'
 import { isIP, type LookupFunction } from 'node:net'
+import { codes } from '../../errors.js'
 import { blockedKind } from './ip-ranges.js'
 
 const HINT = 'set POSTBACK_ALLOW_PRIVATE_NETWORKS=true to allow it'
 
 export class BlockedDestinationError extends Error {
   override name = 'BlockedDestinationError'
-  readonly code = 'BLOCKED_DESTINATION'
+  readonly code = codes.BLOCKED_DESTINATION
   /** Waiting never unblocks a destination: no retries. */
   readonly permanent = true
 }
@@ -29,7 +30,7 @@ export function literalBlockReason(url: URL): string | undefined {
 const anAddress = (kind: string) => `${/^(un[^i]|[aeio])/i.test(kind) ? 'an' : 'a'} ${kind} address`
 
 /** A resolver for net.connect that refuses hosts with any blocked address. */
-export function guardedLookup(resolve: LookupFunction = systemLookup as LookupFunction): LookupFunction {
+export function guardedLookup(resolve: LookupFunction = systemLookup): LookupFunction {
   return (hostname, options, callback) => {
     resolve(hostname, { ...options, all: true }, (error, addresses) => {
       if (error) return callback(error, '')

@@ -3,6 +3,7 @@
 // start is looked for after every reconnect, and when it is gone the loss is recorded in Redis
 // (so every instance reports it for a day), logged at error level and listed by /health.
 import type { Redis } from 'ioredis'
+import { codes } from '../../errors.js'
 import type { StoreProblem } from '../../postbacks/store.js'
 import type { RedisKeys } from './keys.js'
 
@@ -49,7 +50,7 @@ export function watchForDataLoss(redis: Redis, keys: RedisKeys, events: DataLoss
       if (lostSince === undefined || Date.now() - lostSince > REPORTED_FOR_MS) return []
       return [
         {
-          code: 'REDIS_DATA_LOST',
+          code: codes.REDIS_DATA_LOST,
           message:
             'Redis lost its data (it restarted without persistence): postbacks queued before then are gone. ' +
             'Turn on appendonly or RDB snapshots in Redis.',

@@ -9,7 +9,7 @@
 // those postbacks due again and frees their slots.
 import { randomBytes } from 'node:crypto'
 import type { Redis } from 'ioredis'
-import { quarantineReason } from '../../destinations/health.js'
+import { GIVE_UP_ERROR, quarantineReason } from '../../destinations/health.js'
 import type { DestinationEvent } from '../../destinations/types.js'
 import type { AttemptReport, DeliveryHandler } from '../../postbacks/store.js'
 import type { DueDelivery, PostbackView } from '../../postbacks/types.js'
@@ -31,10 +31,10 @@ export interface DeliveryLoopOptions {
   /** DESTINATION_GIVE_UP_AFTER_MS */
   giveUpAfterMs: number
   /** the first arguments of every script, at this moment */
-  common(): CommonArgs
+  common: () => CommonArgs
   handler: DeliveryHandler
   /** reads a postback for the handler's onEnded */
-  view(id: string): Promise<PostbackView | undefined>
+  view: (id: string) => Promise<PostbackView | undefined>
 }
 
 interface Settling {
@@ -49,7 +49,6 @@ const RETRY_MS = 1000
 const CLOCKWORK_LIMIT = 500
 /** How often ends that their instance did not hand over within POSTBACK_LOCK_MS are looked for. */
 const UNHANDLED_ENDS_EVERY_MS = 1000
-const GIVE_UP_ERROR = 'DESTINATION_QUARANTINED: gave up after DESTINATION_GIVE_UP_AFTER_MS of quarantine of '
 
 export function clockworkIntervalMs(lockMs: number): number {
   return Math.min(1000, Math.floor(lockMs / 2))

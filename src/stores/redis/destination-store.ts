@@ -36,7 +36,7 @@ export interface RedisDestinationContext {
   keys: RedisKeys
   /** POSTBACK_HOST_CONCURRENCY */
   cap: number
-  common(): CommonArgs
+  common: () => CommonArgs
 }
 
 export function createRedisDestinations({ redis, keys, cap, common }: RedisDestinationContext) {
@@ -146,7 +146,7 @@ export function createRedisDestinations({ redis, keys, cap, common }: RedisDesti
   return {
     store,
     /** The most recently active destinations that are busy, held back or failing (for stats). */
-    async busy(): Promise<DestinationStats[]> {
+    busy: async (): Promise<DestinationStats[]> => {
       const names = await redis.zrange(keys.destinations, '+inf', Date.now() - IDLE_MS, 'BYSCORE', 'REV', 'LIMIT', 0, LISTED)
       return (await records(names))
         .map(({ destination, inFlight, limit, failureRate }) => ({ destination, inFlight, limit, failureRate }))

@@ -37,6 +37,8 @@ export const KEY_PARTS = {
   quarantined: 'quarantined',
   /** sorted set: ended postbacks whose callbacks are not queued yet, by when an instance took them */
   unhandledEnds: 'ends',
+  /** hash per 10-second bucket, kept 15 minutes: delivered, failed, attempts, depth, a|<dest>, f|<dest> */
+  activity: 'activity:',
   /** pub/sub channel: "work is due at <epoch ms>", so idle instances claim it */
   wake: 'wake',
   /** string: written at start; its absence after a reconnect means Redis lost its data */
@@ -58,6 +60,7 @@ export function redisKeys(prefix: string) {
     ready: `${p}${KEY_PARTS.ready}`,
     inFlight: (destination: string) => `${p}${KEY_PARTS.inFlight}${destination}`,
     due: (destination: string) => `${p}${KEY_PARTS.due}${destination}`,
+    activity: (bucket: number) => `${p}${KEY_PARTS.activity}${bucket}`,
     destination: (destination: string) => `${p}${KEY_PARTS.destination}${destination}`,
     destinations: `${p}${KEY_PARTS.destinations}`,
     orderingHeads: (destination: string) => `${p}${KEY_PARTS.orderingHeads}${destination}`,

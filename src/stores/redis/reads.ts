@@ -1,6 +1,7 @@
 // What the Redis store reads without changing anything: postbacks, pages of the list, counts
 // and the destinations' fair-delivery state.
 import type { ChainableCommander, Redis } from 'ioredis'
+import { BUCKETS, BUCKET_MS, activityOf, bucketOf, type Activity, type BucketCounts } from '../../postbacks/activity.js'
 import { STATUSES, type PostbackDetail, type PostbackView } from '../../postbacks/types.js'
 import { InvalidCursorError, type ListPage, type ListQuery, type QueueCounts } from '../../postbacks/store.js'
 import type { RedisKeys } from './keys.js'
@@ -62,6 +63,21 @@ export function createReads(redis: Redis, keys: RedisKeys) {
       }
     },
 
+    /** The activity buckets of the last 15 minutes, as every instance wrote them. */
+    async activity(): Promise<Activity> {
+      const now = Date.now()
+      const starts = Array.from({ length: BUCKETS }, (_, i) => bucketOf(now) - i * BUCKET_MS)
+      const pipeline = redis.pipeline()
+      for (const at of starts) pipeline.hgetall(keys.activity(at))
+      const hashes = (await replies(pipeline)) as Record<string, string>[]
+      const buckets = new Map<number, BucketCounts>()
+      starts.forEach((at, i) => {
+        const hash = hashes[i]!
+        if (Object.keys(hash).length > 0) buckets.set(at, countsOf(hash))
+      })
+      return activityOf(buckets, now)
+    },
+
     async counts(): Promise<QueueCounts> {
       const pipeline = redis.pipeline()
       for (const status of STATUSES) pipeline.zcard(keys.byStatus(status))
@@ -71,6 +87,23 @@ export function createReads(redis: Redis, keys: RedisKeys) {
       const [oldest] = results[STATUSES.length] as string[]
       return { byStatus, oldestPendingAt: oldest ? Number(oldest.slice(0, 13)) : null }
     },
+  }
+}
+
+function countsOf(hash: Record<string, string>): BucketCounts {
+  const byDestination = new Map<string, [number, number]>()
+  for (const [field, value] of Object.entries(hash)) {
+    if (!field.startsWith('a|')) continue
+    const destination = field.slice(2)
+    byDestination.set(destination, [Number(value), Number(hash[`f|${destination}`] ?? 0)])
+  }
+  const count = (field: string) => Number(hash[field] ?? 0)
+  return {
+    delivered: count('delivered'),
+    failed: count('failed'),
+    attempts: count('attempts'),
+    depth: hash.depth === undefined ? null : Number(hash.depth),
+    byDestination,
   }
 }
 

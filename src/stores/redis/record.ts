@@ -66,7 +66,8 @@ export function newRecord(p: NewPostback): PostbackRecord {
 }
 
 /** Field/value pairs for HSET. */
-export const recordPairs = (record: PostbackRecord): string[] => Object.entries(record).flat()
+export const recordPairs = (record: PostbackRecord): string[] =>
+  (Object.entries(record) as [keyof PostbackRecord, string][]).flatMap(([field, value]) => [field, value])
 
 /** The fields a delivery needs, in the order the claim script returns them (after the id). */
 export const DUE_FIELDS = [

@@ -5,7 +5,6 @@
 import { IDLE_MS, RECENT_ATTEMPTS, byBusiest, isNoteworthy, limitOf, nextWindow, type DestinationStats } from '../../postbacks/destination-window.js'
 import { HEALTHY, afterAttempt, afterTime, checkAt, type Health, type HealthRules } from '../../destinations/health.js'
 import { nextTokenAt, refill, type Bucket } from '../../destinations/rate.js'
-import type { DestinationRecord } from '../../destinations/store.js'
 import { NO_SETTINGS, type DestinationEvent, type DestinationSettings } from '../../destinations/types.js'
 import type { AttemptReport } from '../../postbacks/store.js'
 import type { AttemptOutcome, DestinationSigning, DueDelivery } from '../../postbacks/types.js'
@@ -250,27 +249,6 @@ export class DestinationBook {
       .map((name) => this.stats(name))
       .filter((stats) => isNoteworthy(stats, this.#cap))
       .sort(byBusiest)
-  }
-
-  /** What the destination store answers for one destination. */
-  record(destination: string, pending: number): DestinationRecord {
-    const d = this.entry(destination)
-    const stats = this.stats(destination)
-    return {
-      destination,
-      settings: { ...d.settings },
-      pausedAt: d.pausedAt,
-      quarantinedAt: d.health.quarantinedAt,
-      activeSince: d.activeSince,
-      inFlight: stats.inFlight,
-      limit: d.pausedAt !== null ? 0 : stats.limit,
-      failureRate: stats.failureRate,
-      pending,
-      lastAttemptAt: d.lastAttemptAt,
-      lastError: d.lastError,
-      hasSecret: d.secret !== null,
-      rotatedAt: d.rotatedAt,
-    }
   }
 
   /** A counted failure that would end the postback leaves it pending while the destination is quarantined. */

@@ -30,13 +30,13 @@ export function createSqliteDestinationStore(context: SqliteDestinationContext):
     disk.write(() => destinations.save(book.takeChanges()))
     context.changed(destination)
   }
-  const record = (destination: string) => book.record(destination, (pendingOf.get(destination) as { pending: number }).pending)
+  const record = (destination: string) => recordOf(book, destination, (pendingOf.get(destination) as { pending: number }).pending)
 
   return {
     async list(): Promise<DestinationRecord[]> {
       const pending = new Map((byDestination.all() as { destination: string; pending: number }[]).map((r) => [r.destination, r.pending]))
       const names = new Set([...pending.keys(), ...book.names()])
-      return [...names].map((name) => book.record(name, pending.get(name) ?? 0))
+      return [...names].map((name) => recordOf(book, name, pending.get(name) ?? 0))
     },
 
     async get(destination: string): Promise<DestinationRecord | undefined> {
@@ -80,5 +80,26 @@ export function createSqliteDestinationStore(context: SqliteDestinationContext):
       entry.rotatedAt = now
       commit(destination)
     },
+  }
+}
+
+/** What the destination store answers for one destination. */
+function recordOf(book: DestinationBook, destination: string, pending: number): DestinationRecord {
+  const d = book.entry(destination)
+  const stats = book.stats(destination)
+  return {
+    destination,
+    settings: { ...d.settings },
+    pausedAt: d.pausedAt,
+    quarantinedAt: d.health.quarantinedAt,
+    activeSince: d.activeSince,
+    inFlight: stats.inFlight,
+    limit: d.pausedAt !== null ? 0 : stats.limit,
+    failureRate: stats.failureRate,
+    pending,
+    lastAttemptAt: d.lastAttemptAt,
+    lastError: d.lastError,
+    hasSecret: d.secret !== null,
+    rotatedAt: d.rotatedAt,
   }
 }

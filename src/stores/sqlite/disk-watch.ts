@@ -1,6 +1,6 @@
 // A full disk must be an answer the caller can act on (507 STORE_FULL) and a problem /health
 // shows, not a 500. Writes go through here; the problem clears with the next write that succeeds.
-import { StoreFullError } from '../../errors.js'
+import { StoreFullError, codes } from '../../errors.js'
 import type { StoreProblem } from '../../postbacks/store.js'
 
 const FULL_CODES = new Set(['SQLITE_FULL', 'SQLITE_IOERR_WRITE', 'SQLITE_IOERR_FSYNC', 'SQLITE_IOERR_SHMSIZE'])
@@ -30,7 +30,7 @@ export class DiskWatch {
     if (this.#fullSince === undefined) return []
     return [
       {
-        code: 'STORE_FULL',
+        code: codes.STORE_FULL,
         message: `The disk holding DATA_DIR (${this.#dataDir}) is full: postbacks cannot be queued or recorded`,
         since: new Date(this.#fullSince).toISOString(),
       },

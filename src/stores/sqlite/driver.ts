@@ -16,7 +16,6 @@ export const sqliteDriver: StoreDriver = {
     const book = new DestinationBook({ cap: config.POSTBACK_HOST_CONCURRENCY, rules: health, stored: destinations.load() })
     const context = { db, book, destinations, disk: new DiskWatch(config.DATA_DIR) }
     const postbacks = createSqliteStore(context, {
-      dataDir: config.DATA_DIR,
       retentionMs: config.POSTBACK_RETENTION_MS,
       giveUpAfterMs: config.DESTINATION_GIVE_UP_AFTER_MS,
     })

@@ -10,31 +10,14 @@
 // flush. Postbacks are picked destination by destination, within each destination's
 // fair-delivery slots, so a full destination never holds up the others; only the earliest due
 // time of each destination with pending postbacks is kept in memory, never the backlog itself.
-import type { AttemptOutcome, DueDelivery, PostbackView } from '../../postbacks/types.js'
+import type { AttemptOutcome, DueDelivery } from '../../postbacks/types.js'
+import { DueTimer } from '../due-timer.js'
 import { waitAtMost } from '../drain.js'
 import type { AttemptReport, DeliveryHandler } from '../../postbacks/store.js'
+import type { ActivityRecorder } from '../../postbacks/activity.js'
 import type { DestinationBook } from './destination-book.js'
-
-export interface DueSource {
-  /**
-   * Up to `limit` pending postbacks for `destination` due by `now`, the earliest first, leaving
-   * out `picked` (ids of postbacks already picked, still pending in the table).
-   */
-  dueFor(destination: string, now: number, limit: number, picked: string[]): DueDelivery[]
-  /** The earliest next attempt among the destination's pending postbacks, leaving out `picked`. */
-  nextDueFor(destination: string, picked: string[]): number | null
-  /** The earliest next attempt of every destination with pending postbacks. */
-  nextDueByDestination(): Map<string, number>
-  /** Records an attempt; false when the postback was no longer pending. */
-  settle(id: string, outcome: AttemptOutcome, now: number): boolean
-  view(id: string): PostbackView | undefined
-  /** Runs `work` in one transaction. */
-  transaction<T>(work: () => T): T
-  /** Writes the destinations whose settings or state changed (inside the flush's transaction). */
-  saveDestinations(): void
-  /** The handler is done with the end of these postbacks (their callbacks are queued). */
-  endsHandled(ids: string[]): void
-}
+import type { DueSource } from './due-source.js'
+import { ReadyQueue } from './ready-queue.js'
 
 interface Attempted {
   delivery: DueDelivery
@@ -45,32 +28,30 @@ interface Attempted {
 const FLUSH_INTERVAL_MS = 2
 /** Slots plus ready queue, as a multiple of the slots: enough ready work to last a flush interval. */
 const READY_FACTOR = 4
-/** setTimeout cannot wait longer than this; a later due time is reached in steps. */
-const MAX_TIMER_MS = 2 ** 31 - 1
 
 export class Scheduler {
   readonly #source: DueSource
   readonly #handler: DeliveryHandler
   readonly #book: DestinationBook
+  readonly #activity: ActivityRecorder
   readonly #dueAt: Map<string, number>
   /** picked and waiting for a slot, per destination */
-  readonly #ready = new Map<string, DueDelivery[]>()
+  readonly #ready = new ReadyQueue()
   /** every postback picked, ready or in flight: id → destination */
   readonly #picked = new Map<string, string>()
   readonly #inFlight = new Map<string, Promise<void>>()
   readonly #shutdown = new AbortController()
-  #readyCount = 0
   #attempted: Attempted[] = []
   #endsHandled: string[] = []
   #flush: { urgent: boolean; handle: NodeJS.Immediate | NodeJS.Timeout } | undefined
-  #timer: NodeJS.Timeout | undefined
-  #timerAt = Number.POSITIVE_INFINITY
+  readonly #timer = new DueTimer(() => this.#requestFlush(true))
   #closed = false
 
-  constructor(source: DueSource, handler: DeliveryHandler, book: DestinationBook) {
+  constructor(source: DueSource, handler: DeliveryHandler, book: DestinationBook, activity: ActivityRecorder) {
     this.#source = source
     this.#handler = handler
     this.#book = book
+    this.#activity = activity
     this.#dueAt = source.nextDueByDestination()
     this.#requestFlush(true)
   }
@@ -101,13 +82,7 @@ export class Scheduler {
   withdraw(id: string): boolean {
     if (this.#inFlight.has(id)) return false
     if (!this.#picked.delete(id)) return true
-    for (const [destination, queue] of this.#ready) {
-      const index = queue.findIndex((d) => d.id === id)
-      if (index === -1) continue
-      queue.splice(index, 1)
-      this.#readyCount--
-      if (queue.length === 0) this.#ready.delete(destination)
-    }
+    this.#ready.remove(id)
     return true
   }
 
@@ -117,7 +92,7 @@ export class Scheduler {
     const known = this.#dueAt.get(destination)
     if (known === undefined || at < known) this.#dueAt.set(destination, at)
     if (at <= Date.now()) this.#requestFlush(true)
-    else if (at < this.#timerAt) this.#arm(at)
+    else this.#timer.armAt(at)
   }
 
   /** Many postbacks changed at once: read every destination's due time again. */
@@ -130,7 +105,7 @@ export class Scheduler {
   /** Stops picking, waits up to drainMs for attempts in flight, then aborts what is left. */
   async close(drainMs: number): Promise<void> {
     this.#closed = true
-    clearTimeout(this.#timer)
+    this.#timer.disarm()
     const all = Promise.all(this.#inFlight.values())
     await waitAtMost(all, drainMs)
     this.#shutdown.abort()
@@ -177,11 +152,14 @@ export class Scheduler {
       this.#handler.reportError(error)
       this.#attempted.unshift(...finished)
       this.#endsHandled.unshift(...handled)
-      if (!this.#closed) this.#arm(now + 1000)
+      if (!this.#closed) this.#timer.set(now + 1000)
       return
     }
     finished.forEach(({ delivery, outcome }, i) => {
       this.#picked.delete(delivery.id)
+      if (recorded[i]) {
+        this.#activity.attempt(delivery.destination, outcome.kind !== 'completed', outcome.kind === 'retry' ? undefined : outcome.kind, now)
+      }
       if (outcome.kind === 'retry') return this.notifyDue(delivery.destination, outcome.retryAt)
       // The next postback of its ordering key is first in line now.
       if (delivery.orderingKey !== undefined) this.notifyDue(delivery.destination, now)
@@ -189,7 +167,7 @@ export class Scheduler {
     })
     for (const delivery of picked) {
       this.#picked.set(delivery.id, delivery.destination)
-      this.#addReady(delivery)
+      this.#ready.add(delivery)
     }
     this.#startReady()
     if (!this.#closed) this.#armForLater(now)
@@ -211,7 +189,7 @@ export class Scheduler {
     for (const [destination] of due) {
       if (wanted <= 0) break
       const inFlight = this.#inFlightFor(destination)
-      const mine = inFlight + (this.#ready.get(destination)?.length ?? 0)
+      const mine = inFlight + this.#ready.waitingFor(destination)
       const free = this.#book.free(destination, now)
       if (free === 0 && !this.#waitsForSlot(destination, inFlight, now)) continue
       // The destination's current limit is its free slots plus those it is using.
@@ -258,25 +236,11 @@ export class Scheduler {
     return count
   }
 
-  #addReady(delivery: DueDelivery): void {
-    const queue = this.#ready.get(delivery.destination)
-    if (queue) queue.push(delivery)
-    else this.#ready.set(delivery.destination, [delivery])
-    this.#readyCount++
-  }
-
   /** Starts ready postbacks while there are free slots, within each destination's own slots. */
   #startReady(): void {
     if (this.#closed) return
-    for (const [destination, queue] of this.#ready) {
-      let slots = this.#book.free(destination)
-      while (queue.length > 0 && slots > 0 && this.#inFlight.size < this.#handler.concurrency) {
-        this.#start(queue.shift()!)
-        this.#readyCount--
-        slots--
-      }
-      if (queue.length === 0) this.#ready.delete(destination)
-    }
+    const room = () => this.#inFlight.size < this.#handler.concurrency
+    for (const delivery of this.#ready.take((destination) => this.#book.free(destination), room)) this.#start(delivery)
   }
 
   /**
@@ -286,13 +250,13 @@ export class Scheduler {
   #armForLater(now: number): void {
     let earliest = Number.POSITIVE_INFINITY
     for (const at of this.#dueAt.values()) if (at > now && at < earliest) earliest = at
-    for (const destination of this.#ready.keys()) {
+    for (const destination of this.#ready.destinations()) {
       if (this.#inFlightFor(destination) > 0) continue
       const at = this.#book.openAt(destination, now)
       if (at !== null && at > now && at < earliest) earliest = at
     }
-    if (earliest === Number.POSITIVE_INFINITY) this.#disarm()
-    else this.#arm(earliest)
+    if (earliest === Number.POSITIVE_INFINITY) this.#timer.disarm()
+    else this.#timer.set(earliest)
   }
 
   #start(picked: DueDelivery): void {
@@ -319,27 +283,8 @@ export class Scheduler {
         if (this.#closed) return
         this.#startReady()
         // Running dry: pick at once. Otherwise the finished attempts are written soon, in a batch.
-        this.#requestFlush(this.#readyCount === 0)
+        this.#requestFlush(this.#ready.size === 0)
       })
     this.#inFlight.set(delivery.id, run)
-  }
-
-  #arm(at: number): void {
-    this.#disarm()
-    if (this.#closed) return
-    this.#timerAt = at
-    this.#timer = setTimeout(
-      () => {
-        this.#timerAt = Number.POSITIVE_INFINITY
-        this.#requestFlush(true)
-      },
-      Math.min(Math.max(0, at - Date.now()), MAX_TIMER_MS),
-    )
-    this.#timer.unref()
-  }
-
-  #disarm(): void {
-    clearTimeout(this.#timer)
-    this.#timerAt = Number.POSITIVE_INFINITY
   }
 }

@@ -1,6 +1,7 @@
 // The embedded store's postbacks: one SQLite file in DATA_DIR; every write is committed before it
 // resolves. Delivery runs in the Scheduler; destinations' state lives in the DestinationBook.
 import type Database from 'better-sqlite3'
+import { ActivityRecorder } from '../../postbacks/activity.js'
 import type { AddResult, ChangeResult, DeliveryHandler, ListPage, ListQuery, PostbackStore, QueueCounts } from '../../postbacks/store.js'
 import { InvalidCursorError } from '../../postbacks/store.js'
 import { STATUSES, type NewPostback, type PostbackDetail, type PostbackStatus, type PostbackView } from '../../postbacks/types.js'
@@ -8,12 +9,11 @@ import { batched, type Outcome } from '../batched.js'
 import type { DestinationBook } from './destination-book.js'
 import type { destinationRows } from './destination-rows.js'
 import type { DiskWatch } from './disk-watch.js'
-import { VIEW_COLUMNS, newRow, toDetail, toDue, toView, type DetailRow, type DueRow, type ViewRow } from './rows.js'
-import { Scheduler, type DueSource } from './scheduler.js'
-import { filterClause, prepareStatements, requeueMatching, settleParams, whereSql, type Statements } from './statements.js'
+import { VIEW_COLUMNS, newRow, toDetail, toView, type DetailRow, type ViewRow } from './rows.js'
+import { SqliteDelivery } from './delivery.js'
+import { filterClause, prepareStatements, requeueMatching, whereSql, type Statements } from './statements.js'
 
 export interface SqliteStoreOptions {
-  dataDir: string
   retentionMs: number
   /** DESTINATION_GIVE_UP_AFTER_MS: a destination quarantined this long has its pending postbacks failed */
   giveUpAfterMs: number
@@ -28,8 +28,6 @@ export interface SqliteContext {
 
 /** Finished rows are deleted in chunks this size, so a purge never holds the writer for long. */
 const PURGE_CHUNK = 1000
-/** How often quarantine's timer rules are checked. */
-const HEALTH_CHECK_MS = 1000
 
 export type SqlitePostbackStore = PostbackStore & {
   /** A destination's settings or state changed from the API: its postbacks are looked at again. */
@@ -40,25 +38,10 @@ export function createSqliteStore({ db, book, destinations, disk }: SqliteContex
   const sql = prepareStatements(db)
   const inTransaction = db.transaction((work: () => unknown) => work())
   const transaction = <T>(work: () => T): T => disk.write(() => inTransaction(work) as T)
-  let scheduler: Scheduler | undefined
-  let handler: DeliveryHandler | undefined
-  const pickedJson = () => JSON.stringify(scheduler?.processing ?? [])
-  const due = (row: DueRow) => toDue(row, book.entry(row.destination).settings.timeoutMs)
-
-  const source: DueSource = {
-    dueFor: (destination, now, limit, picked) =>
-      (sql.dueFor.all({ destination, now, limit, picked: JSON.stringify(picked) }) as DueRow[]).map(due),
-    nextDueFor: (destination, picked) =>
-      (sql.nextDueFor.get({ destination, picked: JSON.stringify(picked) }) as { at: number | null }).at,
-    nextDueByDestination: () =>
-      new Map((sql.nextDueByDestination.all() as { destination: string; at: number }[]).map((r) => [r.destination, r.at])),
-    settle: (id, outcome, now) => sql.settle.run(settleParams(id, outcome, now)).changes === 1,
-    view: (id) => read(id),
-    transaction,
-    saveDestinations: () => destinations.save(book.takeChanges()),
-    endsHandled: (ids) => void sql.callbacksDone.run({ ids: JSON.stringify(ids) }),
-  }
-
+  let delivery: SqliteDelivery | undefined
+  const activity = new ActivityRecorder()
+  const pickedJson = () => delivery?.processingJson() ?? '[]'
+  const scheduler = () => delivery?.scheduler
   const insert = batched(insertAll(sql, transaction))
 
   const purge = () => {
@@ -66,33 +49,13 @@ export function createSqliteStore({ db, book, destinations, disk }: SqliteContex
     while (sql.purge.run({ cutoff, limit: PURGE_CHUNK }).changes === PURGE_CHUNK);
     destinations.forgetIdle(cutoff)
   }
-  const timers = [setInterval(purge, Math.max(1000, Math.min(options.retentionMs, 60_000)))]
-  timers[0]!.unref()
-
-  /** Quarantine by the clock, and giving up on destinations quarantined too long. */
-  function checkHealth(): void {
-    if (!scheduler || !handler) return
-    const now = Date.now()
-    for (const event of book.checkTime(now)) handler.onDestinationEvent?.(event)
-    for (const destination of book.quarantinedSince(now - options.giveUpAfterMs)) {
-      const error = `DESTINATION_QUARANTINED: ${destination} was quarantined for longer than DESTINATION_GIVE_UP_AFTER_MS`
-      const ended = transaction(() => sql.giveUp.all({ destination, now, error, picked: pickedJson() }) as DueRow[])
-      for (const row of ended) scheduler.handOverEnd(due(row), 'failed')
-    }
-    transaction(() => source.saveDestinations())
-  }
-
-  /** Ends whose callbacks were not queued before the process stopped are handed over again. */
-  function handOverUnhandledEnds(): void {
-    for (const row of sql.callbacksDue.all() as (DueRow & { status: 'completed' | 'failed' })[]) {
-      scheduler!.handOverEnd(due(row), row.status)
-    }
-  }
+  const purgeTimer = setInterval(purge, Math.max(1000, Math.min(options.retentionMs, 60_000)))
+  purgeTimer.unref()
 
   /** The table says pending; the scheduler knows which of those are being delivered right now. */
   function withLiveStatus(row: ViewRow): PostbackView {
     const view = toView(row)
-    return row.status === 'pending' && scheduler?.isProcessing(row.id) ? { ...view, status: 'processing', nextAttemptAt: null } : view
+    return row.status === 'pending' && scheduler()?.isProcessing(row.id) ? { ...view, status: 'processing', nextAttemptAt: null } : view
   }
 
   function read(id: string): PostbackView | undefined {
@@ -111,7 +74,7 @@ export function createSqliteStore({ db, book, destinations, disk }: SqliteContex
 
     async add(postback: NewPostback): Promise<AddResult> {
       const added = await insert(postback)
-      if (added.created) scheduler?.notifyDue(postback.destination, postback.runAt)
+      if (added.created) scheduler()?.notifyDue(postback.destination, postback.runAt)
       return added
     },
 
@@ -127,21 +90,21 @@ export function createSqliteStore({ db, book, destinations, disk }: SqliteContex
         const { value } = sql.nextOrderSeq.get() as { value: number }
         return sql.retry.get({ id, now, orderSeq: value }) as (ViewRow & { destination: string }) | undefined
       })
-      if (row) scheduler?.notifyDue(row.destination, now)
+      if (row) scheduler()?.notifyDue(row.destination, now)
       return changed(id, row)
     },
 
     async retryMany(filter, now: number): Promise<number> {
       const changes = transaction(() => requeueMatching(db, filter, now))
-      if (changes > 0) scheduler?.reload()
+      if (changes > 0) scheduler()?.reload()
       return changes
     },
 
     async cancel(id: string, now: number): Promise<ChangeResult> {
-      if (scheduler && !scheduler.withdraw(id)) return { ok: false, reason: 'conflict', status: 'processing' }
+      if (scheduler() && !scheduler()!.withdraw(id)) return { ok: false, reason: 'conflict', status: 'processing' }
       const row = disk.write(() => sql.cancel.get({ id, now })) as (ViewRow & { destination: string }) | undefined
       // The next postback of its ordering key may be due now.
-      if (row?.ordering_key) scheduler?.notifyDue(row.destination, now)
+      if (row?.ordering_key) scheduler()?.notifyDue(row.destination, now)
       return changed(id, row)
     },
 
@@ -150,7 +113,7 @@ export function createSqliteStore({ db, book, destinations, disk }: SqliteContex
       for (const { status, n } of sql.countByStatus.all() as { status: PostbackStatus; n: number }[]) {
         byStatus[status] = n
       }
-      const processing = scheduler?.processing.length ?? 0
+      const processing = scheduler()?.processing.length ?? 0
       byStatus.processing = processing
       byStatus.pending -= processing
       const oldest = sql.oldestWaiting.get({ picked: pickedJson() }) as { created_at: number } | undefined
@@ -159,24 +122,16 @@ export function createSqliteStore({ db, book, destinations, disk }: SqliteContex
 
     destinations: async () => book.snapshot(),
 
-    consume(deliveryHandler: DeliveryHandler): void {
-      if (scheduler) throw new Error('consume() was already called')
-      handler = deliveryHandler
-      scheduler = new Scheduler(source, deliveryHandler, book)
-      handOverUnhandledEnds()
-      const health = setInterval(() => {
-        try {
-          checkHealth()
-        } catch (error) {
-          deliveryHandler.reportError(error)
-        }
-      }, HEALTH_CHECK_MS)
-      health.unref()
-      timers.push(health)
+    activity: async () => activity.activity(),
+
+    consume(handler: DeliveryHandler): void {
+      if (delivery) throw new Error('consume() was already called')
+      const { giveUpAfterMs } = options
+      delivery = new SqliteDelivery({ sql, book, destinations, activity, transaction, read, giveUpAfterMs }, handler)
     },
 
     destinationChanged(): void {
-      scheduler?.reload()
+      scheduler()?.reload()
     },
 
     ping: async () => db.open,
@@ -184,9 +139,9 @@ export function createSqliteStore({ db, book, destinations, disk }: SqliteContex
     problems: async () => disk.problems(),
 
     async close(drainMs: number): Promise<void> {
-      for (const timer of timers) clearInterval(timer)
-      await scheduler?.close(drainMs)
-      transaction(() => source.saveDestinations())
+      clearInterval(purgeTimer)
+      await delivery?.close(drainMs)
+      transaction(() => destinations.save(book.takeChanges()))
       db.close()
     },
   }

@@ -117,24 +117,21 @@ export function requeueMatching(db: Database.Database, filter: ListFilter, now: 
   return changes
 }
 
+/** Each filter field: the condition it adds, with its own parameter of the same name. */
+const CONDITIONS: Record<keyof ListFilter, string> = {
+  status: 'status = @status',
+  urlPrefix: 'substr(url, 1, length(@urlPrefix)) = @urlPrefix',
+  createdFrom: 'created_at >= @createdFrom',
+  createdTo: 'created_at <= @createdTo',
+}
+
 export function filterClause(filter: ListFilter): { where: string[]; params: Record<string, unknown> } {
   const where: string[] = []
   const params: Record<string, unknown> = {}
-  if (filter.status !== undefined) {
-    where.push('status = @status')
-    params.status = filter.status
-  }
-  if (filter.urlPrefix !== undefined) {
-    where.push('substr(url, 1, length(@urlPrefix)) = @urlPrefix')
-    params.urlPrefix = filter.urlPrefix
-  }
-  if (filter.createdFrom !== undefined) {
-    where.push('created_at >= @createdFrom')
-    params.createdFrom = filter.createdFrom
-  }
-  if (filter.createdTo !== undefined) {
-    where.push('created_at <= @createdTo')
-    params.createdTo = filter.createdTo
+  for (const [field, condition] of Object.entries(CONDITIONS) as [keyof ListFilter, string][]) {
+    if (filter[field] === undefined) continue
+    where.push(condition)
+    params[field] = filter[field]
   }
   return { where, params }
 }

@@ -119,7 +119,7 @@ export function healthy(url: string, timeoutMs = 90_000): Promise<any> {
     async () => {
       try {
         const response = await fetch(`${url}/health`, { signal: AbortSignal.timeout(5000) })
-        return response.ok && ((await response.json()) as unknown)
+        return response.ok && (await response.json())
       } catch {
         return false
       }

@@ -27,7 +27,7 @@ end
 redis.call('HSET', key_pb(id), unpack(cjson.decode(ARGV[10])))
 redis.call('ZADD', K_ALL, 0, id)
 redis.call('ZADD', key_status('pending'), 0, id)
-redis.call('ZADD', K_DESTINATIONS, 'NX', NOW, dest)
+if redis.call('ZADD', K_DESTINATIONS, 'NX', NOW, dest) == 1 then redis.call('HSETNX', key_dest(dest), 'active_since', NOW) end
 local before = tonumber(redis.call('ZSCORE', K_READY, dest))
 enqueue_ordered(id, dest, okey, run_at)
 local after = tonumber(redis.call('ZSCORE', K_READY, dest))

@@ -1,5 +1,6 @@
 import { defineScript } from '../script.js'
 import { HEALTH } from './health.js'
+import { BUCKET_MS, WINDOW_MS } from '../../../postbacks/activity.js'
 import { COMMON_ARGS, LIBRARY } from './library.js'
 
 /**
@@ -94,6 +95,9 @@ end
 
 for dest in pairs(touched) do refresh_ready(dest) end
 if #expired > 0 then redis.call('PUBLISH', K_WAKE, NOW) end
+local depth = redis.call('ZCARD', key_status('pending')) + redis.call('ZCARD', key_status('processing'))
+redis.call('HSET', activity_key(), 'depth', depth)
+redis.call('PEXPIRE', activity_key(), ${WINDOW_MS + BUCKET_MS})
 return {#expired, next_due(), events}`,
 })
 

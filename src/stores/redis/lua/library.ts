@@ -4,6 +4,7 @@
 // starts with COMMON_ARGS and includes this library.
 import { IDLE_MS, RECENT_ATTEMPTS } from '../../../postbacks/destination-window.js'
 import { MIN_STREAK } from '../../../destinations/health.js'
+import { BUCKET_MS, WINDOW_MS } from '../../../postbacks/activity.js'
 import { KEY_PARTS as K } from '../keys.js'
 import { DUE_FIELDS } from '../record.js'
 
@@ -154,6 +155,18 @@ local function keep_end(id, status)
   return 1
 end
 
+-- The activity chart's bucket for now (src/postbacks/activity.ts): what an attempt adds to it.
+local function activity_key() return P .. '${K.activity}' .. (math.floor(NOW / ${BUCKET_MS}) * ${BUCKET_MS}) end
+local function count_activity(field, dest, failed)
+  local k = activity_key()
+  redis.call('HINCRBY', k, field, 1)
+  if dest then
+    redis.call('HINCRBY', k, 'a|' .. dest, 1)
+    if failed then redis.call('HINCRBY', k, 'f|' .. dest, 1) end
+  end
+  redis.call('PEXPIRE', k, ${WINDOW_MS + BUCKET_MS})
+end
+
 -- Ends a pending postback as failed without an attempt (giving up on a quarantined destination);
 -- its end is handed over by the next instance that looks for unhandled ends.
 local function fail_pending(id, error)
@@ -162,6 +175,7 @@ local function fail_pending(id, error)
   move_status(id, 'pending', 'failed')
   redis.call('ZADD', K_FINISHED, NOW, id)
   redis.call('ZADD', K_ENDS, 0, id)
+  count_activity('failed')
 end
 
 local DUE_FIELDS = {${DUE_FIELDS.map((f) => `'${f}'`).join(', ')}}

@@ -66,6 +66,7 @@ local function settle(r)
     return 1, dest
   end
   record_load(dest, r)
+  count_activity('attempts', dest, r.load ~= 'success')
   local event, keep_until = record_health(dest, r)
   if event then
     events[#events + 1] = event[1]
@@ -87,6 +88,7 @@ local function settle(r)
     return 1, dest
   end
   redis.call('ZADD', K_FINISHED, NOW, r.id)
+  if status == 'completed' then count_activity('delivered') else count_activity('failed') end
   advance_line(r.id, dest, okey)
   return 2 + keep_end(r.id, status), dest
 end

@@ -1,0 +1,56 @@
+// The socket protocol in both directions, as the service speaks it. Dispatched events carry
+// names chosen by the backend, so they are typed where they are listened to (`onEvent`).
+
+export interface ConnectionInfo {
+  socketId: string
+  /** the channel given when connecting */
+  channel: string
+  userId: string
+  connectedAt: string
+  /** every channel the socket is in, subscriptions included */
+  channels: string[]
+}
+
+/** The body of every dispatched event, under the event's own name. */
+export interface DispatchedMessage<Data = unknown> {
+  event: string
+  data: Data
+  timestamp: string
+}
+
+/** A client's message, relayed to the other sockets of its channel. */
+export interface RelayedMessage extends DispatchedMessage {
+  from: { userId: string; socketId: string }
+}
+
+export interface ClientMessage {
+  event: string
+  data?: unknown
+}
+
+/** An error about something the client sent, and why the service refused a connection (`connect_error` data). */
+export interface SocketErrorPayload {
+  error: string
+  message: string
+}
+
+export type SubscriptionAck = { ok: true; channel: string } | { ok: false; error: string; message: string }
+
+export interface Pong {
+  timestamp: string
+}
+
+export interface ServerToClientEvents {
+  connected: (info: ConnectionInfo) => void
+  pong: (pong: Pong) => void
+  'message-received': (receipt: { originalMessage: DispatchedMessage; receivedAt: string }) => void
+  message: (message: RelayedMessage) => void
+  error: (error: SocketErrorPayload) => void
+}
+
+export interface ClientToServerEvents {
+  ping: (ack?: (pong: Pong) => void) => void
+  message: (message: ClientMessage) => void
+  subscribe: (request: { channel: string }, ack?: (answer: SubscriptionAck) => void) => void
+  unsubscribe: (request: { channel: string }, ack?: (answer: SubscriptionAck) => void) => void
+}
