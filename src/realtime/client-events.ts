@@ -85,7 +85,7 @@ export function listenToClient(socket: IoSocket, options: ClientEventOptions): v
         return { ok: false, error: codes.TOO_MANY_CHANNELS, message: `a socket may be in at most ${MAX_CHANNELS_PER_SOCKET} channels` }
       }
       data.channels.push(channel)
-      socket.join([roomForChannel(channel), roomForChannelUser(channel, data.userId)])
+      void socket.join([roomForChannel(channel), roomForChannelUser(channel, data.userId)])
       await membership.entered(socket, channel)
     }
     return { ok: true, channel }
@@ -95,8 +95,8 @@ export function listenToClient(socket: IoSocket, options: ClientEventOptions): v
     const { data } = socket
     if (data.channels.includes(channel)) {
       data.channels = data.channels.filter((c) => c !== channel)
-      socket.leave(roomForChannel(channel))
-      socket.leave(roomForChannelUser(channel, data.userId))
+      void socket.leave(roomForChannel(channel))
+      void socket.leave(roomForChannelUser(channel, data.userId))
       await membership.left(socket, channel)
     }
     return { ok: true, channel }
@@ -123,7 +123,7 @@ function answerWith(
 ): void {
   socket.on(event, (request: unknown, ack: unknown) => {
     const reply = (answer: SubscriptionAck | PresenceAck) => {
-      if (typeof ack === 'function') ack(answer)
+      if (typeof ack === 'function') (ack as (answer: SubscriptionAck | PresenceAck) => void)(answer)
     }
     if (!validRequest.Check(request) || !isValidName(request.channel)) {
       return reply(refusal(new ValidationError('expected {channel} with 1 to 200 characters and no control characters')))

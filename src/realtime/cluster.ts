@@ -77,7 +77,7 @@ export function joinCluster(io: IoServer, { url, prefix }: { url: string; prefix
       io.serverSideEmit('inbox-deliver', delivery)
     },
     async close() {
-      io.of('/').adapter.close()
+      await io.of('/').adapter.close()
       redis.disconnect()
     },
   }

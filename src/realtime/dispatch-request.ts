@@ -23,7 +23,7 @@ export interface DispatchServices {
 const NOT_DURABLE = ['channel', 'channels', 'fallback', 'ack'] as const
 
 /** The targets as the caller named them, for the fallback postback (the excepted socket is no news to it). */
-const namedTargets = ({ exceptSocketId, ...named }: Pick<DispatchBody, 'channel' | 'channels' | 'userId' | 'userIds' | 'exceptSocketId'>) => named
+const namedTargets = ({ exceptSocketId: _sender, ...named }: Pick<DispatchBody, 'channel' | 'channels' | 'userId' | 'userIds' | 'exceptSocketId'>) => named
 
 export async function dispatchRequest(services: DispatchServices, body: DispatchBody): Promise<DispatchResult> {
   const { fallback, ack, ackTimeoutMs, durable, ttlSeconds, event, data, ...target } = body

@@ -52,7 +52,7 @@ export interface SocketErrorPayload {
   message: string
 }
 
-type Refusal = { ok: false } & SocketErrorPayload
+type Refusal = { ok: false; error: string; message: string }
 
 export type SubscriptionAck = { ok: true; channel: string } | Refusal
 

@@ -70,7 +70,7 @@ export function createSocketServer(httpServer: HttpServer, options: SocketServer
 
   io.on('connection', (socket) => {
     // A recovered connection gets its rooms and data back from Socket.IO.
-    if (!socket.recovered) socket.join(roomsOf(socket.data.channel, socket.data.userId))
+    if (!socket.recovered) void socket.join(roomsOf(socket.data.channel, socket.data.userId))
     throttle(socket, options.eventsPerSecond)
     boundIncomingEvents(socket, options.maxPayloadBytes)
     listenToClient(socket, options)

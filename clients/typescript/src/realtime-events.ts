@@ -40,12 +40,23 @@ export interface Pong {
   timestamp: string
 }
 
+/** A member of a presence channel (a channel named `presence-…`). */
+export interface PresenceMember {
+  userId: string
+  info: Record<string, unknown> | null
+  since: string
+}
+
+export type PresenceAck = { ok: true; channel: string; members: PresenceMember[] } | { ok: false; error: string; message: string }
+
 export interface ServerToClientEvents {
   connected: (info: ConnectionInfo) => void
   pong: (pong: Pong) => void
   'message-received': (receipt: { originalMessage: DispatchedMessage; receivedAt: string }) => void
   message: (message: RelayedMessage) => void
   error: (error: SocketErrorPayload) => void
+  'presence.joined': (joined: { channel: string; userId: string; info: Record<string, unknown> | null; timestamp: string }) => void
+  'presence.left': (left: { channel: string; userId: string; timestamp: string }) => void
 }
 
 export interface ClientToServerEvents {
@@ -53,4 +64,5 @@ export interface ClientToServerEvents {
   message: (message: ClientMessage) => void
   subscribe: (request: { channel: string }, ack?: (answer: SubscriptionAck) => void) => void
   unsubscribe: (request: { channel: string }, ack?: (answer: SubscriptionAck) => void) => void
+  presence: (request: { channel: string }, ack?: (answer: PresenceAck) => void) => void
 }

@@ -1796,7 +1796,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Send an event to a channel, a user, or a user in a channel */
+        /** Send an event to channels, users, or users in channels */
         post: {
             parameters: {
                 query?: never;
@@ -1807,10 +1807,16 @@ export interface paths {
             requestBody: {
                 content: {
                     "application/json": {
-                        /** @description every socket in this channel (with userId: only that user’s sockets in it) */
+                        /** @description every socket in this channel (with userId or userIds: only those users’ sockets in it) */
                         channel?: string;
+                        /** @description every socket in any of these channels; not with channel */
+                        channels?: string[];
                         /** @description every socket of this user, in any channel */
                         userId?: string;
+                        /** @description every socket of any of these users; not with userId */
+                        userIds?: string[];
+                        /** @description leave this socket out (the sender, say) */
+                        exceptSocketId?: string;
                         /** @description the event name clients listen to; not one the service or Socket.IO sends (connected, message-received, pong, error, presence.joined, presence.left, connect, connect_error, disconnect, disconnecting, newListener, removeListener) */
                         event: string;
                         /** @description any JSON value, delivered as `data` */
@@ -1821,13 +1827,28 @@ export interface paths {
                         ackTimeoutMs?: number;
                         /** @description when nobody receives the event (or, with ack, nobody acknowledges it), queue it as a postback here */
                         fallback?: {
+                            /**
+                             * @description absolute http or https URL that receives the postback
+                             * @example https://example.com/webhook
+                             */
                             postbackUrl: string;
-                            /** @enum {unknown} */
+                            /**
+                             * @description HTTP method, POST by default
+                             * @enum {unknown}
+                             */
                             method?: "GET" | "POST" | "PUT" | "PATCH";
+                            /** @description extra request headers sent with every attempt */
                             headers?: {
                                 [key: string]: string;
                             };
                         };
+                        /** @description store a copy per user (userId or userIds only) until one of that user’s sockets acks it; replayed on every connect until then */
+                        durable?: boolean;
+                        /**
+                         * @description with durable: how long the message waits for an ack before it is dropped
+                         * @default 604800
+                         */
+                        ttlSeconds?: number;
                     };
                 };
             };
@@ -1850,12 +1871,274 @@ export interface paths {
                             success: true;
                             /** @example Event dispatched successfully */
                             message: string;
-                            /** @description sockets the event was sent to */
+                            /** @description distinct sockets the event was sent to */
                             dispatchedCount: number;
                             /** @description with ack: sockets that acknowledged in time */
                             ackedCount?: number;
                             /** @description the postback queued because nobody received the event */
                             fallbackQueueId?: string;
+                            /** @description with durable: the stored message, until each user acks their copy */
+                            messageId?: string;
+                        };
+                    };
+                };
+                /** @description Invalid input; the message names the field. Also: malformed JSON (INVALID_JSON), JSON nested deeper than 64 levels, a __proto__ or constructor.prototype key */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "error": "VALIDATION_ERROR",
+                         *       "message": "body must have required property 'payload'"
+                         *     }
+                         */
+                        "application/json": {
+                            /**
+                             * @description a stable code from the error catalogue
+                             * @example VALIDATION_ERROR
+                             */
+                            error: string;
+                            /** @description what went wrong, for humans */
+                            message: string;
+                        };
+                    };
+                };
+                /** @description Missing or wrong API token */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "error": "VALIDATION_ERROR",
+                         *       "message": "body must have required property 'payload'"
+                         *     }
+                         */
+                        "application/json": {
+                            /**
+                             * @description a stable code from the error catalogue
+                             * @example VALIDATION_ERROR
+                             */
+                            error: string;
+                            /** @description what went wrong, for humans */
+                            message: string;
+                        };
+                    };
+                };
+                /** @description With durable: a user already has SOCKET_INBOX_MAX_PER_USER messages waiting (INBOX_FULL); nothing was stored */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "error": "VALIDATION_ERROR",
+                         *       "message": "body must have required property 'payload'"
+                         *     }
+                         */
+                        "application/json": {
+                            /**
+                             * @description a stable code from the error catalogue
+                             * @example VALIDATION_ERROR
+                             */
+                            error: string;
+                            /** @description what went wrong, for humans */
+                            message: string;
+                        };
+                    };
+                };
+                /** @description Body larger than BODY_LIMIT_BYTES */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "error": "VALIDATION_ERROR",
+                         *       "message": "body must have required property 'payload'"
+                         *     }
+                         */
+                        "application/json": {
+                            /**
+                             * @description a stable code from the error catalogue
+                             * @example VALIDATION_ERROR
+                             */
+                            error: string;
+                            /** @description what went wrong, for humans */
+                            message: string;
+                        };
+                    };
+                };
+                /** @description Body is not JSON */
+                415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "error": "VALIDATION_ERROR",
+                         *       "message": "body must have required property 'payload'"
+                         *     }
+                         */
+                        "application/json": {
+                            /**
+                             * @description a stable code from the error catalogue
+                             * @example VALIDATION_ERROR
+                             */
+                            error: string;
+                            /** @description what went wrong, for humans */
+                            message: string;
+                        };
+                    };
+                };
+                /** @description The store cannot be reached (STORE_UNAVAILABLE) or the service is shutting down (SHUTTING_DOWN) */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "error": "VALIDATION_ERROR",
+                         *       "message": "body must have required property 'payload'"
+                         *     }
+                         */
+                        "application/json": {
+                            /**
+                             * @description a stable code from the error catalogue
+                             * @example VALIDATION_ERROR
+                             */
+                            error: string;
+                            /** @description what went wrong, for humans */
+                            message: string;
+                        };
+                    };
+                };
+                /** @description The disk or memory holding the store is full (STORE_FULL); nothing was stored */
+                507: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "error": "VALIDATION_ERROR",
+                         *       "message": "body must have required property 'payload'"
+                         *     }
+                         */
+                        "application/json": {
+                            /**
+                             * @description a stable code from the error catalogue
+                             * @example VALIDATION_ERROR
+                             */
+                            error: string;
+                            /** @description what went wrong, for humans */
+                            message: string;
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/socket/dispatch/batch": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Send up to 100 dispatches in order, each answered in its place
+         * @description Each item is a Dispatch; an item that is invalid or refused gets `{error, message}` in its place and the others are sent.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    /**
+                     * @example {
+                     *       "items": [
+                     *         {
+                     *           "channel": "team-1",
+                     *           "event": "release",
+                     *           "data": {
+                     *             "version": "2.1"
+                     *           }
+                     *         },
+                     *         {
+                     *           "userIds": [
+                     *             "user-123",
+                     *             "user-456"
+                     *           ],
+                     *           "event": "invoice.ready",
+                     *           "data": {
+                     *             "id": 7
+                     *           },
+                     *           "durable": true
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/json": {
+                        /** @description 1 to 100 dispatches, sent in order */
+                        items: unknown[];
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "results": [
+                         *         {
+                         *           "dispatchedCount": 4
+                         *         },
+                         *         {
+                         *           "error": "VALIDATION_ERROR",
+                         *           "message": "items/1/event must NOT have fewer than 1 characters"
+                         *         }
+                         *       ]
+                         *     }
+                         */
+                        "application/json": {
+                            /** @description one per item, in order */
+                            results: ({
+                                /** @description distinct sockets the event was sent to */
+                                dispatchedCount: number;
+                                /** @description with ack: sockets that acknowledged in time */
+                                ackedCount?: number;
+                                /** @description the postback queued because nobody received the event */
+                                fallbackQueueId?: string;
+                                /** @description with durable: the stored message, until each user acks their copy */
+                                messageId?: string;
+                            } | {
+                                /** @description stable UPPER_SNAKE code */
+                                error: string;
+                                message: string;
+                            })[];
                         };
                     };
                 };
@@ -1993,7 +2276,7 @@ export interface paths {
         put?: never;
         /**
          * Mint a client token for a browser or app
-         * @description A signed token (JWT, HS256) that connects only as `userId` and only to `channels`.
+         * @description A signed token (JWT, HS256) that connects only as `userId`, only to `channels`, carrying `info` for presence channels.
          */
         post: {
             parameters: {
@@ -2008,16 +2291,30 @@ export interface paths {
                      * @example {
                      *       "userId": "user-123",
                      *       "channels": [
-                     *         "team-7"
+                     *         "team-7",
+                     *         "presence-team-7"
                      *       ],
+                     *       "info": {
+                     *         "name": "Ana"
+                     *       },
                      *       "expiresIn": 3600
                      *     }
                      */
                     "application/json": {
                         /** @description the only user the token connects as */
                         userId: string;
-                        /** @description the only channels it may connect to and subscribe to (any when absent) */
+                        /** @description the only channels it may connect to and subscribe to (any when absent; never `$ops`) */
                         channels?: string[];
+                        /**
+                         * @description what a presence channel's other members see about this user: a JSON object of at most 1024 bytes
+                         * @example {
+                         *       "name": "Ana",
+                         *       "avatar": "https://example.com/ana.png"
+                         *     }
+                         */
+                        info?: {
+                            [key: string]: unknown;
+                        };
                         /**
                          * @description seconds
                          * @default 3600
@@ -2513,6 +2810,384 @@ export interface paths {
         put?: never;
         post?: never;
         delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/socket/channels/{channel}/presence": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List the members of a presence channel
+         * @description Members longest present first, with their `info`; `count` is every member. A channel whose name does not start with `presence-` is a 400.
+         */
+        get: {
+            parameters: {
+                query?: {
+                    /** @description list at most this many members, longest present first */
+                    limit?: number;
+                };
+                header?: never;
+                path: {
+                    /** @description a channel whose name starts with presence- */
+                    channel: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "channel": "presence-team-7",
+                         *       "count": 2,
+                         *       "members": [
+                         *         {
+                         *           "userId": "ana",
+                         *           "info": {
+                         *             "name": "Ana"
+                         *           },
+                         *           "since": "2024-01-15T10:30:00.000Z"
+                         *         },
+                         *         {
+                         *           "userId": "bia",
+                         *           "info": null,
+                         *           "since": "2024-01-15T10:31:12.000Z"
+                         *         }
+                         *       ]
+                         *     }
+                         */
+                        "application/json": {
+                            channel: string;
+                            /** @description every member, however many are listed */
+                            count: number;
+                            members: {
+                                userId: string;
+                                /** @description the info of the socket that made the user a member; null when it had none */
+                                info: {
+                                    [key: string]: unknown;
+                                } | null;
+                                /**
+                                 * Format: date-time
+                                 * @description when the user became a member
+                                 */
+                                since: string;
+                            }[];
+                        };
+                    };
+                };
+                /** @description Invalid input; the message names the field. Also: malformed JSON (INVALID_JSON), JSON nested deeper than 64 levels, a __proto__ or constructor.prototype key */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "error": "VALIDATION_ERROR",
+                         *       "message": "body must have required property 'payload'"
+                         *     }
+                         */
+                        "application/json": {
+                            /**
+                             * @description a stable code from the error catalogue
+                             * @example VALIDATION_ERROR
+                             */
+                            error: string;
+                            /** @description what went wrong, for humans */
+                            message: string;
+                        };
+                    };
+                };
+                /** @description Missing or wrong API token */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "error": "VALIDATION_ERROR",
+                         *       "message": "body must have required property 'payload'"
+                         *     }
+                         */
+                        "application/json": {
+                            /**
+                             * @description a stable code from the error catalogue
+                             * @example VALIDATION_ERROR
+                             */
+                            error: string;
+                            /** @description what went wrong, for humans */
+                            message: string;
+                        };
+                    };
+                };
+                /** @description The store cannot be reached (STORE_UNAVAILABLE) or the service is shutting down (SHUTTING_DOWN) */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "error": "VALIDATION_ERROR",
+                         *       "message": "body must have required property 'payload'"
+                         *     }
+                         */
+                        "application/json": {
+                            /**
+                             * @description a stable code from the error catalogue
+                             * @example VALIDATION_ERROR
+                             */
+                            error: string;
+                            /** @description what went wrong, for humans */
+                            message: string;
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/socket/users/{userId}/inbox": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Count the durable messages waiting for a user */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    /** @description the user whose inbox this is */
+                    userId: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "userId": "user-123",
+                         *       "pending": 2,
+                         *       "oldestAt": "2024-01-15T10:30:00.000Z"
+                         *     }
+                         */
+                        "application/json": {
+                            userId: string;
+                            /** @description messages stored and not yet acked (expired ones not counted) */
+                            pending: number;
+                            /** @description when the oldest pending message was dispatched; null when none is pending */
+                            oldestAt: string | null;
+                        };
+                    };
+                };
+                /** @description Invalid input; the message names the field. Also: malformed JSON (INVALID_JSON), JSON nested deeper than 64 levels, a __proto__ or constructor.prototype key */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "error": "VALIDATION_ERROR",
+                         *       "message": "body must have required property 'payload'"
+                         *     }
+                         */
+                        "application/json": {
+                            /**
+                             * @description a stable code from the error catalogue
+                             * @example VALIDATION_ERROR
+                             */
+                            error: string;
+                            /** @description what went wrong, for humans */
+                            message: string;
+                        };
+                    };
+                };
+                /** @description Missing or wrong API token */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "error": "VALIDATION_ERROR",
+                         *       "message": "body must have required property 'payload'"
+                         *     }
+                         */
+                        "application/json": {
+                            /**
+                             * @description a stable code from the error catalogue
+                             * @example VALIDATION_ERROR
+                             */
+                            error: string;
+                            /** @description what went wrong, for humans */
+                            message: string;
+                        };
+                    };
+                };
+                /** @description The store cannot be reached (STORE_UNAVAILABLE) or the service is shutting down (SHUTTING_DOWN) */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "error": "VALIDATION_ERROR",
+                         *       "message": "body must have required property 'payload'"
+                         *     }
+                         */
+                        "application/json": {
+                            /**
+                             * @description a stable code from the error catalogue
+                             * @example VALIDATION_ERROR
+                             */
+                            error: string;
+                            /** @description what went wrong, for humans */
+                            message: string;
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        /** Delete every durable message waiting for a user */
+        delete: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    /** @description the user whose inbox this is */
+                    userId: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "success": true,
+                         *       "message": "Inbox cleared",
+                         *       "userId": "user-123",
+                         *       "deletedCount": 2
+                         *     }
+                         */
+                        "application/json": {
+                            /** @enum {boolean} */
+                            success: true;
+                            /** @example Inbox cleared */
+                            message: string;
+                            userId: string;
+                            deletedCount: number;
+                        };
+                    };
+                };
+                /** @description Invalid input; the message names the field. Also: malformed JSON (INVALID_JSON), JSON nested deeper than 64 levels, a __proto__ or constructor.prototype key */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "error": "VALIDATION_ERROR",
+                         *       "message": "body must have required property 'payload'"
+                         *     }
+                         */
+                        "application/json": {
+                            /**
+                             * @description a stable code from the error catalogue
+                             * @example VALIDATION_ERROR
+                             */
+                            error: string;
+                            /** @description what went wrong, for humans */
+                            message: string;
+                        };
+                    };
+                };
+                /** @description Missing or wrong API token */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "error": "VALIDATION_ERROR",
+                         *       "message": "body must have required property 'payload'"
+                         *     }
+                         */
+                        "application/json": {
+                            /**
+                             * @description a stable code from the error catalogue
+                             * @example VALIDATION_ERROR
+                             */
+                            error: string;
+                            /** @description what went wrong, for humans */
+                            message: string;
+                        };
+                    };
+                };
+                /** @description The store cannot be reached (STORE_UNAVAILABLE) or the service is shutting down (SHUTTING_DOWN) */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "error": "VALIDATION_ERROR",
+                         *       "message": "body must have required property 'payload'"
+                         *     }
+                         */
+                        "application/json": {
+                            /**
+                             * @description a stable code from the error catalogue
+                             * @example VALIDATION_ERROR
+                             */
+                            error: string;
+                            /** @description what went wrong, for humans */
+                            message: string;
+                        };
+                    };
+                };
+            };
+        };
         options?: never;
         head?: never;
         patch?: never;

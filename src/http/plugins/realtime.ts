@@ -50,7 +50,7 @@ async function realtime(app: FastifyInstance, { config }: { config: Config }) {
   const tracker = cluster ? await openRedisTracker(config.REDIS_URL, config.REDIS_PREFIX, trackerOptions) : createLocalTracker(trackerOptions)
   const membership = createSocketMembership(tracker, log)
 
-  let inbox: Inbox | undefined
+  // Sockets connect only once the app listens, after the inbox below exists.
   const io = createSocketServer(app.server, {
     path: config.SOCKET_PATH,
     corsOrigin: allowedOrigins(config),
@@ -61,7 +61,7 @@ async function realtime(app: FastifyInstance, { config }: { config: Config }) {
     recoveryMs: config.SOCKET_RECOVERY_MS,
     membership,
     onConnected: async (socket) =>
-      inbox?.replay(socket).catch((error: unknown) => app.log.warn({ err: error, userId: socket.data.userId }, 'inbox not replayed')),
+      inbox.replay(socket).catch((error: unknown) => app.log.warn({ err: error, userId: socket.data.userId }, 'inbox not replayed')),
     onLifecycle: (event) => {
       for (const listener of listeners) listener(event)
     },
@@ -69,7 +69,7 @@ async function realtime(app: FastifyInstance, { config }: { config: Config }) {
   ready(announcer(io, occupancyListeners))
   const peers = cluster ? joinCluster(io, { url: config.REDIS_URL, prefix: config.REDIS_PREFIX }) : localPeers(io)
   const inboxStore = await openInboxStore(config, { warn: (message) => app.log.warn(message), error: (message) => app.log.error(message) })
-  inbox = createInbox(io, peers, inboxStore, { maxPerUser: config.SOCKET_INBOX_MAX_PER_USER, log })
+  const inbox = createInbox(io, peers, inboxStore, { maxPerUser: config.SOCKET_INBOX_MAX_PER_USER, log })
   app.decorate('io', io)
   app.decorate('realtime', createRealtime(io, peers, tracker, app.metrics.dispatchObserver))
   app.decorate('inbox', inbox)
@@ -86,7 +86,7 @@ async function realtime(app: FastifyInstance, { config }: { config: Config }) {
   })
   app.addHook('onClose', async () => {
     await peers.close()
-    await inbox?.close()
+    await inbox.close()
   })
 }
 

@@ -27,7 +27,7 @@ export function createLocalTracker(options: TrackerOptions): MembershipTracker {
   const waiting = new Map<NodeJS.Timeout, () => void>()
 
   const emit = (event: Unstamped<MembershipEvent>) => {
-    const full = { ...event, id: `${Date.now()}-${randomUUID()}`, at: Date.now() } as MembershipEvent
+    const full: MembershipEvent = { ...event, id: `${Date.now()}-${randomUUID()}`, at: Date.now() }
     const handled = options
       .handle(full)
       .catch((error: unknown) => options.log.warn({ err: error, event: full.event }, 'membership event not handled'))
@@ -114,7 +114,7 @@ export function createLocalTracker(options: TrackerOptions): MembershipTracker {
     },
 
     async members(channel, limit) {
-      const users = channels.get(channel)?.users ?? new Map()
+      const users: ChannelState['users'] = channels.get(channel)?.users ?? new Map<string, never>()
       const members = [...users].map(([userId, user]) => ({ userId, info: user.info, since: new Date(user.since).toISOString() }))
       return { count: members.length, members: members.sort(byArrival).slice(0, limit) }
     },
