@@ -77,9 +77,10 @@ async function realtime(app: FastifyInstance, { config }: { config: Config }) {
   app.decorate('onSocketLifecycle', (listener: (event: LifecycleEvent) => void) => void listeners.push(listener))
   app.decorate('onChannelOccupancy', (listener: OccupancyListener) => void occupancyListeners.push(listener))
   // Sockets go first so that the HTTP server can finish closing; their leaving is recorded (and,
-  // with one instance, announced) while the postbacks can still be queued.
+  // with one instance, announced) while the postbacks can still be queued. Their connections are
+  // closed rather than disconnected, so that clients reconnect by themselves, to another instance
+  // behind the load balancer (and, within the recovery window, get what they missed).
   app.addHook('preClose', async () => {
-    io.local.disconnectSockets(true)
     io.engine.close()
     await membership.settled()
     await tracker.close()
