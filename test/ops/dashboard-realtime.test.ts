@@ -69,7 +69,7 @@ describe.runIf(chromiumAvailable())('the dashboard’s Realtime card, in Chromiu
       ['ana', '{"name":"Ana"}'],
       ['bia', '{"name":"Bia","role":"admin"}'],
     ])
-    expect(await page.$$eval('#presence .channel', (groups) => groups.map((g) => (g as HTMLElement).dataset.channel))).toEqual([
+    expect(await page.$$eval('#presence .channel', (groups) => groups.map((g) => g.getAttribute('data-channel')))).toEqual([
       'presence-lobby',
       'presence-team-7',
     ])
