@@ -8,6 +8,7 @@ import { renderDestinations } from './destinations.js'
 import { $, CHANGED } from './dom.js'
 import { handleForms } from './forms.js'
 import { fillStatusFilter, renderPostbacks, renderStats } from './queue.js'
+import { presenceChannels, renderInboxes, renderPresence } from './realtime.js'
 
 /**
  * @typedef {import('./api-types').StatusRule} StatusRule
@@ -16,6 +17,7 @@ import { fillStatusFilter, renderPostbacks, renderStats } from './queue.js'
  * @typedef {import('./api-types').Connections} Connections
  * @typedef {import('./api-types').DestinationView} DestinationView
  * @typedef {import('./api-types').Activity} Activity
+ * @typedef {import('./api-types').InboxStats} InboxStats
  */
 
 const REFRESH_MS = 2000
@@ -50,16 +52,19 @@ async function refresh() {
     /** @type {HTMLSelectElement} */
     const filter = $('#status-filter')
     const query = filter.value ? `&status=${encodeURIComponent(filter.value)}` : ''
-    const [stats, postbacks, connections, destinations, activity] = await Promise.all([
+    const [stats, postbacks, connections, destinations, activity, inboxes] = await Promise.all([
       api('/api/queue/stats'),
       api(`/api/queue/postback?limit=25${query}`),
       api('/api/socket/sockets/stats?limit=500'),
       api('/api/destinations'),
       api('/api/queue/activity'),
+      api('/api/socket/inboxes?limit=50'),
     ])
     renderStats(/** @type {QueueStats} */ (stats), rules)
     renderPostbacks(/** @type {PostbackView[]} */ (postbacks), rules)
     renderConnections(/** @type {Connections} */ (connections))
+    await renderPresence(presenceChannels(/** @type {Connections} */ (connections)))
+    renderInboxes(/** @type {InboxStats[]} */ (inboxes))
     renderDestinations(/** @type {DestinationView[]} */ (destinations), /** @type {Activity} */ (activity))
     renderActivity(/** @type {Activity} */ (activity), $('#activity-chart'))
     $('#updated').textContent = `updated ${new Date().toLocaleTimeString()}`

@@ -134,7 +134,7 @@ describe('qsp', () => {
       [['send', 'https://example.com/', '--delay', 'soon'], 'expected a whole number from 0'],
       [['list', '--status', 'lost'], 'expected one of pending, processing, completed, failed, canceled'],
       [['retry', 'some-id', '--url-prefix', 'https://example.com/'], 'qsp: give either a postback id or filter options, not both'],
-      [['dispatch', '--event', 'hello'], 'qsp: dispatch needs --channel, --user or both'],
+      [['dispatch', '--event', 'hello'], 'qsp: dispatch needs --channel, --channels, --user or --users'],
       [['nonsense'], "qsp: unknown command 'nonsense'"],
       [['--url', 'localhost:3000', 'stats'], 'qsp: the service URL must start with http:// or https:// (got "localhost:3000")'],
     ] as const

@@ -89,7 +89,7 @@ describe('GET /docs', () => {
     const operations = Object.entries(doc.paths as Record<string, Record<string, any>>).flatMap(([path, methods]) =>
       Object.entries(methods).map(([method, operation]) => ({ path, method, operation })),
     )
-    expect(operations.length).toBe(28)
+    expect(operations.length).toBe(29)
     expect(operations.map((o) => o.path)).not.toContain('/dashboard')
     for (const { path, method, operation } of operations) {
       const where = `${method.toUpperCase()} ${path}`

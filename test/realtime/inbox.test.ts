@@ -132,6 +132,24 @@ describe.each(stores)('%s store', (store) => {
     expect(await inbox(app, user)).toEqual({ userId: user, pending: 0, oldestAt: null })
   })
 
+  it('lists the users with messages waiting, most first, as each one’s inbox reads', async () => {
+    const app = await start()
+    const [ana, bia] = [unique('ana'), unique('bia')]
+    await dispatch(app, { userIds: [ana, bia], event: 'a' })
+    await dispatch(app, { userId: bia, event: 'b' })
+    const listed = await app.api('/api/socket/inboxes')
+    expect(listed.status).toBe(200)
+    expect(listed.body).toEqual([await inbox(app, bia), await inbox(app, ana)])
+    expect(listed.body[0]).toEqual({ userId: bia, pending: 2, oldestAt: expect.any(String) })
+    expect((await app.api('/api/socket/inboxes?limit=1')).body.map((user: any) => user.userId)).toEqual([bia])
+
+    await replayTo(app, ana, 1, true)
+    await waitFor(async () => (await app.api('/api/socket/inboxes')).body.length === 1, { what: 'ana to leave the list once acked' })
+    await app.api(`/api/socket/users/${bia}/inbox`, { method: 'DELETE' })
+    expect((await app.api('/api/socket/inboxes')).body).toEqual([])
+    expect((await app.api('/api/socket/inboxes?limit=0')).body).toMatchObject({ error: 'VALIDATION_ERROR' })
+  })
+
   it.each([
     ['a channel', { channel: 'c', userId: 'u' }, /channel is not allowed/],
     ['channels', { channels: ['c'], userId: 'u' }, /channels is not allowed/],

@@ -90,6 +90,45 @@ describe.each(stores)('%s inbox store', (kind) => {
     expect(await store.pending('ana', 0, 10, now)).toEqual([])
   })
 
+  it('lists the users with pending messages, most first, at most limit', async () => {
+    const store = await open()
+    const now = Date.now()
+    const first = message()
+    await store.add(['ana', 'bia', 'cid'], first, now + HOUR, 10, now)
+    await store.add(['bia', 'cid'], message(), now + HOUR, 10, now)
+    await store.add(['bia'], message(), now + HOUR, 10, now)
+    expect(await store.busiest(10, now)).toEqual([
+      { userId: 'bia', pending: 3, oldestAt: first.timestamp },
+      { userId: 'cid', pending: 2, oldestAt: first.timestamp },
+      { userId: 'ana', pending: 1, oldestAt: first.timestamp },
+    ])
+    expect((await store.busiest(2, now)).map((user) => user.userId)).toEqual(['bia', 'cid'])
+  })
+
+  it('keeps the list true after acks and clears, and leaves out expired messages and empty inboxes', async () => {
+    const store = await open()
+    const now = Date.now()
+    const [short, kept, acked] = [message('short', { big: 'x'.repeat(10_000) }), message(), message()]
+    await store.add(['ana'], short, now + 1000, 10, now)
+    await store.add(['ana'], kept, now + HOUR, 10, now)
+    await store.add(['ana', 'bia'], acked, now + HOUR, 10, now)
+    await store.add(['cid'], message(), now + 1000, 10, now)
+    await store.add(['dan'], message(), now + HOUR, 10, now)
+    expect(await store.ack('ana', acked.messageId)).toBe(true)
+    expect(await store.clear('dan')).toBe(1)
+    expect(await store.busiest(10, now)).toEqual([
+      { userId: 'ana', pending: 2, oldestAt: short.timestamp },
+      { userId: 'bia', pending: 1, oldestAt: acked.timestamp },
+      { userId: 'cid', pending: 1, oldestAt: expect.any(String) },
+    ])
+    // Once short and cid's message have expired (a read may purge them: ask in time order).
+    const later = now + 2000
+    expect(await store.busiest(10, later)).toEqual([
+      { userId: 'ana', pending: 1, oldestAt: kept.timestamp },
+      { userId: 'bia', pending: 1, oldestAt: acked.timestamp },
+    ])
+  })
+
   it('holds 100,000 messages in the store, not in this process’s memory', async () => {
     setFlagsFromString('--expose-gc')
     const gc = runInNewContext('gc') as () => void
@@ -105,6 +144,8 @@ describe.each(stores)('%s inbox store', (kind) => {
     // 100,000 copies of 200+ bytes would take well over 20 MB if they were held here.
     expect(grown).toBeLessThan(8 * 1024 * 1024)
     expect(await store.stats('user-42', now)).toMatchObject({ pending: 1000 })
+    const busiest = await store.busiest(3, now)
+    expect(busiest.map((user) => user.pending)).toEqual([1000, 1000, 1000])
     expect(await store.add(['user-42'], message(), now + HOUR, 1000, now)).toEqual({ full: 'user-42' })
   })
 })

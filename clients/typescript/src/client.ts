@@ -6,6 +6,7 @@ import { nextCursor } from './link-header.js'
 import type { paths } from './schema.js'
 import type {
   Activity,
+  BatchResult,
   ChannelStats,
   ClientToken,
   ClientTokenRequest,
@@ -17,10 +18,16 @@ import type {
   DisconnectRequest,
   Dispatched,
   DispatchRequest,
+  DurableDispatchRequest,
+  DurablyDispatched,
+  InboxesQuery,
+  InboxStats,
   ListQuery,
   Postback,
   PostbackDetail,
   PostbackPage,
+  Presence,
+  PresenceQuery,
   Queued,
   QueueRequest,
   QueueStats,
@@ -152,12 +159,53 @@ export class QspClient {
     return this.call(this.api.DELETE('/api/destinations/{destination}/secret', { params: { path: { destination } } }))
   }
 
-  /** Sends an event to a channel, a user, or a user in a channel. */
+  /**
+   * Sends an event to a channel, a user, or a user in a channel; `channels` and `userIds` name up
+   * to 100 each, and `exceptSocketId` leaves one socket out (the sender, say).
+   */
   async dispatch(request: DispatchRequest): Promise<Dispatched> {
     return this.call(this.api.POST('/api/socket/dispatch', { body: request }))
   }
 
-  /** Mints a client token for a browser or app: it connects only as `userId`, only to `channels`. */
+  /**
+   * Stores the event for each user before resolving, and delivers it to their sockets now and on
+   * every connect until one of each user's sockets acks it; resolves with its `messageId`.
+   */
+  async dispatchDurable(request: DurableDispatchRequest): Promise<DurablyDispatched> {
+    const answer = await this.dispatch({ ...request, durable: true })
+    if (answer.messageId === undefined) throw new QspError(200, 'EMPTY_ANSWER', 'the service stored the message without naming it')
+    return { ...answer, messageId: answer.messageId }
+  }
+
+  /** Up to 100 dispatches in order; each result stands in its item's place, an error for a refused one. */
+  async dispatchBatch(items: DispatchRequest[]): Promise<BatchResult[]> {
+    return (await this.call(this.api.POST('/api/socket/dispatch/batch', { body: { items } }))).results
+  }
+
+  /** Who is in a presence channel (named `presence-…`), cluster-wide, longest present first. */
+  async presence(channel: string, query: PresenceQuery = {}): Promise<Presence> {
+    return this.call(this.api.GET('/api/socket/channels/{channel}/presence', { params: { path: { channel }, query } }))
+  }
+
+  /** How many durable messages wait for a user, and since when. */
+  async inbox(userId: string): Promise<InboxStats> {
+    return this.call(this.api.GET('/api/socket/users/{userId}/inbox', { params: { path: { userId } } }))
+  }
+
+  /** Deletes every durable message waiting for a user; resolves with how many there were. */
+  async clearInbox(userId: string): Promise<number> {
+    return (await this.call(this.api.DELETE('/api/socket/users/{userId}/inbox', { params: { path: { userId } } }))).deletedCount
+  }
+
+  /** The users with the most durable messages waiting, most first. */
+  async inboxes(query: InboxesQuery = {}): Promise<InboxStats[]> {
+    return this.call(this.api.GET('/api/socket/inboxes', { params: { query } }))
+  }
+
+  /**
+   * Mints a client token for a browser or app: it connects only as `userId`, only to `channels`,
+   * and presence channels show its `info`.
+   */
   async clientToken(request: ClientTokenRequest): Promise<ClientToken> {
     return this.call(this.api.POST('/api/socket/token', { body: request }))
   }

@@ -18,6 +18,11 @@ export interface DispatchedMessage<Data = unknown> {
   timestamp: string
 }
 
+/** A durable message: kept for its user until one of their sockets acks it; `messageId` tells repeats apart. */
+export interface DurableMessage<Data = unknown> extends DispatchedMessage<Data> {
+  messageId: string
+}
+
 /** A client's message, relayed to the other sockets of its channel. */
 export interface RelayedMessage extends DispatchedMessage {
   from: { userId: string; socketId: string }
@@ -47,6 +52,21 @@ export interface PresenceMember {
   since: string
 }
 
+/** To the other members when a user's first socket enters a presence channel. */
+export interface PresenceJoined {
+  channel: string
+  userId: string
+  info: Record<string, unknown> | null
+  timestamp: string
+}
+
+/** To the other members when a user's last socket has left a presence channel and stayed away. */
+export interface PresenceLeft {
+  channel: string
+  userId: string
+  timestamp: string
+}
+
 export type PresenceAck = { ok: true; channel: string; members: PresenceMember[] } | { ok: false; error: string; message: string }
 
 export interface ServerToClientEvents {
@@ -55,8 +75,8 @@ export interface ServerToClientEvents {
   'message-received': (receipt: { originalMessage: DispatchedMessage; receivedAt: string }) => void
   message: (message: RelayedMessage) => void
   error: (error: SocketErrorPayload) => void
-  'presence.joined': (joined: { channel: string; userId: string; info: Record<string, unknown> | null; timestamp: string }) => void
-  'presence.left': (left: { channel: string; userId: string; timestamp: string }) => void
+  'presence.joined': (joined: PresenceJoined) => void
+  'presence.left': (left: PresenceLeft) => void
 }
 
 export interface ClientToServerEvents {

@@ -6,7 +6,11 @@ import type {
   ClientToServerEvents,
   ConnectionInfo,
   DispatchedMessage,
+  DurableMessage,
   Pong,
+  PresenceAck,
+  PresenceJoined,
+  PresenceLeft,
   ServerToClientEvents,
   SubscriptionAck,
 } from './realtime-events.js'
@@ -22,6 +26,11 @@ export interface RealtimeOptions {
   channel?: string
   /** the user to connect as; the service makes one up when absent (a client token sets it) */
   userId?: string
+  /**
+   * what presence channels show about this connection (a JSON object, at most 1 KiB), for API-token
+   * connections; a client token carries its own `info` and this is ignored
+   */
+  info?: Record<string, unknown>
   /** the service's SOCKET_PATH, `/socket.io` by default */
   path?: string
   /** any other Socket.IO client option (transports, reconnection, …) */
@@ -30,6 +39,14 @@ export interface RealtimeOptions {
 
 /** Called with a dispatched event; `ack` is there when the dispatch asked for acknowledgements. */
 export type EventListener<Data> = (message: DispatchedMessage<Data>, ack?: (answer?: unknown) => void) => void
+
+/** Called with a durable message; `ack()` once it is handled removes it from the user's inbox. */
+export type DurableListener<Data> = (message: DurableMessage<Data>, ack: () => void) => void
+
+export interface PresenceListeners {
+  joined?: (joined: PresenceJoined) => void
+  left?: (left: PresenceLeft) => void
+}
 
 export class Realtime {
   /** The Socket.IO socket, typed with the service's own events: `realtime.socket.on('connected', …)`. */
@@ -40,7 +57,7 @@ export class Realtime {
     const query = { ...(options.channel ? { channel: options.channel } : {}), ...(options.userId ? { userId: options.userId } : {}) }
     this.socket = io(options.url, {
       path: options.path ?? '/socket.io',
-      auth: { token: options.token },
+      auth: { token: options.token, ...(options.info ? { info: options.info } : {}) },
       query,
       // The query names this connection's channel and user: never share a connection with another.
       forceNew: true,
@@ -65,6 +82,35 @@ export class Realtime {
     }
     untyped.on(event, receive)
     return () => untyped.off(event, receive)
+  }
+
+  /**
+   * Listens to durable messages under `event`: each comes with `ack`, and keeps coming (on every
+   * connect of the user) until one of the user's sockets calls it; the same `messageId` may come
+   * twice, so handle it once. Plain dispatches under that name go to `onEvent` listeners only.
+   * Pending messages are replayed right after connecting: listen in `connectRealtime`'s `listen`.
+   */
+  onDurable<Data = unknown>(event: string, listener: DurableListener<Data>): () => void {
+    return this.onEvent<Data>(event, (message, ack) => {
+      const { messageId } = message as Partial<DurableMessage<Data>>
+      if (typeof messageId === 'string' && ack) listener({ ...message, messageId }, () => ack())
+    })
+  }
+
+  /** Hears members come to and leave the presence channels this connection is in; returns a function that stops. */
+  onPresence(listeners: PresenceListeners): () => void {
+    const { joined, left } = listeners
+    if (joined) this.socket.on('presence.joined', joined)
+    if (left) this.socket.on('presence.left', left)
+    return () => {
+      if (joined) this.socket.off('presence.joined', joined)
+      if (left) this.socket.off('presence.left', left)
+    }
+  }
+
+  /** The members of a presence channel this connection is in (`FORBIDDEN` in the answer otherwise). */
+  presence(channel: string): Promise<PresenceAck> {
+    return this.socket.emitWithAck('presence', { channel })
   }
 
   /** Joins another channel, within the token's scope. */
@@ -93,9 +139,12 @@ export class Realtime {
 /**
  * Connects and resolves once the service has sent `connected`. A refused connection rejects with
  * QspRefusedError, an unreachable service with QspConnectionError; neither is retried.
+ * `listen` runs before the connection opens: add there the listeners that must not miss what
+ * comes right after `connected`, such as `onDurable` (the user's pending messages are replayed at once).
  */
-export function connectRealtime(options: RealtimeOptions): Promise<Realtime> {
+export function connectRealtime(options: RealtimeOptions, listen?: (realtime: Realtime) => void): Promise<Realtime> {
   const realtime = new Realtime(options)
+  listen?.(realtime)
   const { socket } = realtime
   return new Promise((resolve, reject) => {
     const settle = (outcome: () => void) => {

@@ -2965,6 +2965,137 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/socket/inboxes": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List the users with durable messages waiting, most first
+         * @description Each user with `{userId, pending, oldestAt}` as the per-user route answers; users with nothing pending are left out. Read from a count kept per user: the cost grows with `limit`, not with the messages stored.
+         */
+        get: {
+            parameters: {
+                query?: {
+                    /** @description list at most this many users, most pending first */
+                    limit?: number;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description users with pending messages, most pending first */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example [
+                         *       {
+                         *         "userId": "user-123",
+                         *         "pending": 12,
+                         *         "oldestAt": "2024-01-15T10:30:00.000Z"
+                         *       },
+                         *       {
+                         *         "userId": "user-456",
+                         *         "pending": 2,
+                         *         "oldestAt": "2024-01-15T11:02:41.000Z"
+                         *       }
+                         *     ]
+                         */
+                        "application/json": {
+                            userId: string;
+                            /** @description messages stored and not yet acked (expired ones not counted) */
+                            pending: number;
+                            /** @description when the oldest pending message was dispatched; null when none is pending */
+                            oldestAt: string | null;
+                        }[];
+                    };
+                };
+                /** @description Invalid input; the message names the field. Also: malformed JSON (INVALID_JSON), JSON nested deeper than 64 levels, a __proto__ or constructor.prototype key */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "error": "VALIDATION_ERROR",
+                         *       "message": "body must have required property 'payload'"
+                         *     }
+                         */
+                        "application/json": {
+                            /**
+                             * @description a stable code from the error catalogue
+                             * @example VALIDATION_ERROR
+                             */
+                            error: string;
+                            /** @description what went wrong, for humans */
+                            message: string;
+                        };
+                    };
+                };
+                /** @description Missing or wrong API token */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "error": "VALIDATION_ERROR",
+                         *       "message": "body must have required property 'payload'"
+                         *     }
+                         */
+                        "application/json": {
+                            /**
+                             * @description a stable code from the error catalogue
+                             * @example VALIDATION_ERROR
+                             */
+                            error: string;
+                            /** @description what went wrong, for humans */
+                            message: string;
+                        };
+                    };
+                };
+                /** @description The store cannot be reached (STORE_UNAVAILABLE) or the service is shutting down (SHUTTING_DOWN) */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "error": "VALIDATION_ERROR",
+                         *       "message": "body must have required property 'payload'"
+                         *     }
+                         */
+                        "application/json": {
+                            /**
+                             * @description a stable code from the error catalogue
+                             * @example VALIDATION_ERROR
+                             */
+                            error: string;
+                            /** @description what went wrong, for humans */
+                            message: string;
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/socket/users/{userId}/inbox": {
         parameters: {
             query?: never;

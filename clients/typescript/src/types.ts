@@ -33,8 +33,19 @@ export type DestinationState = Destination['state']
 export type DestinationSettings = RequestOf<'/api/destinations/{destination}', 'patch'>
 export type DestinationSecret = AnswerOf<'/api/destinations/{destination}/secret', 'get'>
 
+/** A dispatch: `channel`/`channels`, `userId`/`userIds`, `exceptSocketId`, ack and fallback, or durable. */
 export type DispatchRequest = RequestOf<'/api/socket/dispatch', 'post'>
 export type Dispatched = AnswerOf<'/api/socket/dispatch', 'post'>
+/** A durable dispatch: to users only, stored until each acks their copy (`ttlSeconds` at most). */
+export type DurableDispatchRequest = Omit<DispatchRequest, 'durable' | 'channel' | 'channels' | 'fallback' | 'ack' | 'ackTimeoutMs'>
+export type DurablyDispatched = Dispatched & { messageId: string }
+/** One result of a batch, in the place of its item: what a dispatch answers, or why the item was refused. */
+export type BatchResult = AnswerOf<'/api/socket/dispatch/batch', 'post'>['results'][number]
+export type Presence = AnswerOf<'/api/socket/channels/{channel}/presence', 'get'>
+export type PresenceQuery = QueryOf<'/api/socket/channels/{channel}/presence', 'get'>
+/** A user's durable messages waiting: how many, and when the oldest was dispatched. */
+export type InboxStats = AnswerOf<'/api/socket/users/{userId}/inbox', 'get'>
+export type InboxesQuery = QueryOf<'/api/socket/inboxes', 'get'>
 export type ClientTokenRequest = RequestOf<'/api/socket/token', 'post'>
 export type ClientToken = AnswerOf<'/api/socket/token', 'post'>
 export type DisconnectRequest = RequestOf<'/api/socket/disconnect', 'post'>

@@ -1,9 +1,26 @@
-// /api/socket/users/:userId/inbox: how many durable messages wait for a user, and clearing them.
+// /api/socket/users/:userId/inbox: how many durable messages wait for a user, and clearing them;
+// /api/socket/inboxes: the users with the most waiting.
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
-import { InboxClearedSchema, InboxParams, InboxStatsSchema } from '../../realtime/schemas/inbox.js'
+import { BusiestQuery, BusiestSchema, InboxClearedSchema, InboxParams, InboxStatsSchema } from '../../realtime/schemas/inbox.js'
 import { apiErrors } from '../schemas.js'
 
 const inboxRoutes: FastifyPluginAsyncTypebox = async (app) => {
+  app.get(
+    '/socket/inboxes',
+    {
+      schema: {
+        summary: 'List the users with durable messages waiting, most first',
+        tags: ['sockets'],
+        description:
+          'Each user with `{userId, pending, oldestAt}` as the per-user route answers; users with nothing pending are left out. ' +
+          'Read from a count kept per user: the cost grows with `limit`, not with the messages stored.',
+        querystring: BusiestQuery,
+        response: { 200: BusiestSchema, ...apiErrors },
+      },
+    },
+    async (request) => app.inbox.busiest(request.query.limit),
+  )
+
   app.get(
     '/socket/users/:userId/inbox',
     {

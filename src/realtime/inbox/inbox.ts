@@ -63,6 +63,9 @@ export function createInbox(io: IoServer, peers: Peers, store: InboxStore, optio
       return { userId, ...(await store.stats(userId, Date.now())) }
     },
 
+    /** The users with pending messages, most first. */
+    busiest: (limit: number): Promise<InboxStats[]> => store.busiest(limit, Date.now()),
+
     clear: (userId: string) => store.clear(userId),
 
     async close(): Promise<void> {

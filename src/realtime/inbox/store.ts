@@ -9,6 +9,13 @@ export interface StoredMessage {
   message: InboxMessage
 }
 
+/** One user's unexpired messages: how many, and when the oldest was dispatched (ISO-8601). */
+export interface UserInbox {
+  userId: string
+  pending: number
+  oldestAt: string | null
+}
+
 export interface AddResult {
   /** a user who already holds the most messages allowed; nothing was stored then */
   full?: string
@@ -25,10 +32,20 @@ export interface InboxStore {
   /** Removes the user's copy; false when it was not there (acked already, expired, cleared). */
   ack(userId: string, messageId: string): Promise<boolean>
   /** How many unexpired messages the user has, and when the oldest was dispatched (ISO-8601). */
-  stats(userId: string, now: number): Promise<{ pending: number; oldestAt: string | null }>
+  stats(userId: string, now: number): Promise<Omit<UserInbox, 'userId'>>
+  /**
+   * The users with pending messages, most first, at most `limit`. Users are ranked by the count
+   * the store keeps per user, so the cost grows with `limit`, never with the messages stored; a
+   * message that expired since the last purge may still weigh in that rank, never in `pending`.
+   */
+  busiest(limit: number, now: number): Promise<UserInbox[]>
   /** Removes every message of the user; answers how many there were. */
   clear(userId: string): Promise<number>
   /** Deletes a batch of expired messages (bounded by `limit`); answers how many, 0 when none were left. */
   purgeExpired(now: number, limit: number): Promise<number>
   close(): Promise<void>
 }
+
+/** The order `busiest` answers in: most pending first, then by user id, whatever order the rank read them in. */
+export const byMostPending = (users: UserInbox[]): UserInbox[] =>
+  users.sort((a, b) => b.pending - a.pending || (a.userId < b.userId ? -1 : a.userId > b.userId ? 1 : 0))

@@ -16,6 +16,21 @@ export const InboxStatsSchema = Type.Object(
 )
 export type InboxStats = Static<typeof InboxStatsSchema>
 
+export const BusiestQuery = Type.Object({
+  limit: Type.Integer({ minimum: 1, maximum: 1000, default: 100, description: 'list at most this many users, most pending first' }),
+})
+
+export const BusiestSchema = Type.Array(InboxStatsSchema, {
+  title: 'InboxUsers',
+  description: 'users with pending messages, most pending first',
+  examples: [
+    [
+      { userId: 'user-123', pending: 12, oldestAt: '2024-01-15T10:30:00.000Z' },
+      { userId: 'user-456', pending: 2, oldestAt: '2024-01-15T11:02:41.000Z' },
+    ],
+  ],
+})
+
 export const InboxClearedSchema = Type.Object(
   {
     success: Type.Literal(true),

@@ -3,6 +3,7 @@
 //   e:<userId>   zset: messageId -> when it expires (epoch ms)
 //   m:<userId>   hash: messageId -> the message as JSON
 //   expiring     zset: userId -> that user's earliest expiry, so expired messages are found without a scan
+//   counts       zset: userId -> how many messages that user has (expired ones until purged), for the busiest
 //   seq          counter
 // Every script takes ARGV prefix and now first and drops the user's expired messages before it
 // reads or counts, so an expired message is never replayed or counted.
@@ -10,15 +11,21 @@ import { defineScript } from './script.js'
 
 const LIBRARY = `
 local P, NOW = ARGV[1], tonumber(ARGV[2])
-local K_EXPIRING, K_SEQ = P .. 'expiring', P .. 'seq'
+local K_EXPIRING, K_SEQ, K_COUNTS = P .. 'expiring', P .. 'seq', P .. 'counts'
 local function key_order(user) return P .. 'q:' .. user end
 local function key_expiry(user) return P .. 'e:' .. user end
 local function key_messages(user) return P .. 'm:' .. user end
 
--- Keeps the user's entry in expiring at their earliest expiry (none when they have no message).
+local function recount(user)
+  local n = redis.call('ZCARD', key_order(user))
+  if n > 0 then redis.call('ZADD', K_COUNTS, n, user) else redis.call('ZREM', K_COUNTS, user) end
+end
+
+-- Keeps the user's entries in expiring (their earliest expiry) and counts (none when they have no message).
 local function reindex(user)
   local first = redis.call('ZRANGE', key_expiry(user), 0, 0, 'WITHSCORES')
   if first[2] then redis.call('ZADD', K_EXPIRING, first[2], user) else redis.call('ZREM', K_EXPIRING, user) end
+  recount(user)
 end
 
 local function remove(user, ids)
@@ -60,6 +67,7 @@ for _, user in ipairs(users) do
   redis.call('HSET', key_messages(user), id, body)
   local earliest = tonumber(redis.call('ZSCORE', K_EXPIRING, user))
   if not earliest or expires_at < earliest then redis.call('ZADD', K_EXPIRING, expires_at, user) end
+  recount(user)
 end
 return ''`,
 })
@@ -105,6 +113,30 @@ local body = first[1] and redis.call('HGET', key_messages(user), first[1]) or ''
 return {redis.call('ZCARD', key_order(user)), body}`,
 })
 
+/**
+ * The users with the most messages, at most `limit`, each purged first so that what is answered
+ * is unexpired. Result: {userId, pending, oldest message's timestamp, …}. The timestamp is read
+ * from the end of the body (the driver writes it last but for messageId), so a large message is
+ * not decoded; a body written another way is.
+ */
+export const busiestInboxes = defineScript<(string | number)[]>({
+  args: [...COMMON, 'limit'],
+  lua: `${LIBRARY}
+local result = {}
+for _, user in ipairs(redis.call('ZREVRANGE', K_COUNTS, 0, tonumber(ARGV[3]) - 1)) do
+  purge_user(user)
+  local first = redis.call('ZRANGE', key_order(user), 0, 0)[1]
+  if first then
+    local body = redis.call('HGET', key_messages(user), first)
+    local at = body:sub(-(#first + 64)):match('"timestamp":"([^"]*)","messageId":"[^"]*"}$') or cjson.decode(body).timestamp
+    table.insert(result, user)
+    table.insert(result, redis.call('ZCARD', key_order(user)))
+    table.insert(result, at)
+  end
+end
+return result`,
+})
+
 /** Removes every message of the user. Result: how many there were. */
 export const clearInbox = defineScript<number>({
   args: [...COMMON, 'userId'],
@@ -113,6 +145,7 @@ local user = ARGV[3]
 local count = redis.call('ZCARD', key_order(user))
 redis.call('DEL', key_order(user), key_expiry(user), key_messages(user))
 redis.call('ZREM', K_EXPIRING, user)
+redis.call('ZREM', K_COUNTS, user)
 return count`,
 })
 

@@ -3,10 +3,13 @@
 // behind postback work. Calls answer 503 while Redis is unreachable and 507 when it is full.
 import type { Redis } from 'ioredis'
 import { StoreFullError, StoreUnavailableError } from '../../errors.js'
-import type { InboxStore, StoredMessage } from '../../realtime/inbox/store.js'
+import { byMostPending, type InboxStore, type StoredMessage, type UserInbox } from '../../realtime/inbox/store.js'
 import type { InboxMessage } from '../../realtime/schemas/inbox.js'
 import { connectRedis } from './connection.js'
-import { ackMessage, addMessage, clearInbox, inboxStats, pendingMessages, purgeExpired } from './inbox-scripts.js'
+import { ackMessage, addMessage, busiestInboxes, clearInbox, inboxStats, pendingMessages, purgeExpired } from './inbox-scripts.js'
+
+/** The message as stored: timestamp and messageId last, where busiestInboxes reads the timestamp. */
+const bodyOf = ({ event, data, timestamp, messageId }: InboxMessage) => JSON.stringify({ event, data, timestamp, messageId })
 
 async function answered<T>(work: Promise<T>): Promise<T> {
   try {
@@ -25,7 +28,7 @@ export async function openRedisInboxStore(url: string, prefix: string): Promise<
   return {
     async add(userIds, message, expiresAt, max, now) {
       const users = JSON.stringify(userIds)
-      const full = await answered(addMessage(redis, { ...base(now), max, messageId: message.messageId, body: JSON.stringify(message), expiresAt, users }))
+      const full = await answered(addMessage(redis, { ...base(now), max, messageId: message.messageId, body: bodyOf(message), expiresAt, users }))
       return full === '' ? {} : { full }
     },
 
@@ -41,6 +44,13 @@ export async function openRedisInboxStore(url: string, prefix: string): Promise<
     async stats(userId, now) {
       const [pending, oldest] = await answered(inboxStats(redis, { ...base(now), userId }))
       return { pending, oldestAt: oldest === '' ? null : (JSON.parse(oldest) as InboxMessage).timestamp }
+    },
+
+    async busiest(limit, now) {
+      const flat = await answered(busiestInboxes(redis, { ...base(now), limit }))
+      const users: UserInbox[] = []
+      for (let i = 0; i < flat.length; i += 3) users.push({ userId: String(flat[i]), pending: Number(flat[i + 1]), oldestAt: String(flat[i + 2]) })
+      return byMostPending(users)
     },
 
     clear: (userId) => answered(clearInbox(redis, { ...base(Date.now()), userId })),

@@ -6,7 +6,7 @@ import { mkdirSync } from 'node:fs'
 import { join, resolve } from 'node:path'
 import Database from 'better-sqlite3'
 import { StoreStartError } from '../../postbacks/store.js'
-import type { AddResult, InboxStore, StoredMessage } from '../../realtime/inbox/store.js'
+import { byMostPending, type AddResult, type InboxStore, type StoredMessage, type UserInbox } from '../../realtime/inbox/store.js'
 import type { InboxMessage } from '../../realtime/schemas/inbox.js'
 import { batched, type Outcome } from '../batched.js'
 import type { DiskWatch } from './disk-watch.js'
@@ -42,6 +42,10 @@ const MIGRATIONS: string[] = [
      UPDATE inbox_counts SET n = n - 1 WHERE user_id = OLD.user_id;
      DELETE FROM inbox_counts WHERE user_id = OLD.user_id AND n <= 0;
    END;`,
+  // The users with the most messages: read from the top of inbox_counts, and each one's expired
+  // (not yet purged) messages counted without reading the others.
+  `CREATE INDEX inbox_counts_by_size ON inbox_counts(n);
+   CREATE INDEX inbox_user_expiry ON inbox(user_id, expires_at);`,
 ]
 
 function openInboxDatabase(dataDir: string): Database.Database {
@@ -78,6 +82,11 @@ export function createSqliteInboxStore(dataDir: string, disk: DiskWatch): InboxS
       'SELECT COUNT(*) AS n, MIN(created_at) AS oldest FROM inbox WHERE user_id = ? AND expires_at > ?',
     ),
     clear: db.prepare('DELETE FROM inbox WHERE user_id = ?'),
+    top: db.prepare<[number], { userId: string; n: number }>('SELECT user_id AS userId, n FROM inbox_counts ORDER BY n DESC LIMIT ?'),
+    expired: db.prepare<[string, number], { n: number }>('SELECT COUNT(*) AS n FROM inbox WHERE user_id = ? AND expires_at <= ?'),
+    oldest: db.prepare<[string, number], { at: number }>(
+      'SELECT created_at AS at FROM inbox INDEXED BY inbox_user_seq WHERE user_id = ? AND expires_at > ? ORDER BY seq LIMIT 1',
+    ),
     purge: db.prepare('DELETE FROM inbox WHERE seq IN (SELECT seq FROM inbox WHERE expires_at <= ? LIMIT ?)'),
   }
 
@@ -88,6 +97,17 @@ export function createSqliteInboxStore(dataDir: string, disk: DiskWatch): InboxS
     sql.purgeUser.run(userId, now)
     return count(userId) >= maxPerUser
   }
+
+  /** The users most counted, each with their unexpired messages: one read, so counts and rows agree. */
+  const busiest = db.transaction((limit: number, now: number): UserInbox[] =>
+    sql.top
+      .all(limit)
+      .map(({ userId, n }) => {
+        const oldest = sql.oldest.get(userId, now)
+        return { userId, pending: n - sql.expired.get(userId, now)!.n, oldestAt: oldest ? new Date(oldest.at).toISOString() : null }
+      })
+      .filter((user) => user.pending > 0),
+  )
 
   const addOne = ({ userIds, message, expiresAt, maxPerUser, now }: Add): AddResult => {
     const full = userIds.find((userId) => isFull(userId, maxPerUser, now))
@@ -126,6 +146,8 @@ export function createSqliteInboxStore(dataDir: string, disk: DiskWatch): InboxS
       const row = sql.stats.get(userId, now)!
       return { pending: row.n, oldestAt: row.oldest === null ? null : new Date(row.oldest).toISOString() }
     },
+
+    busiest: async (limit, now) => byMostPending(busiest(limit, now)),
 
     clear: async (userId) => disk.write(() => sql.clear.run(userId).changes),
 

@@ -20,6 +20,13 @@ export function positiveNumber(value: string): number {
   return number
 }
 
+/** A comma-separated list of names, `a,b,c`; spaces around the commas are dropped. */
+export function names(value: string): string[] {
+  const list = value.split(',').map((name) => name.trim())
+  if (list.some((name) => name === '')) throw new InvalidArgumentError('expected names separated by commas, such as a,b')
+  return list
+}
+
 /** A repeatable option: every occurrence is kept. */
 export const collect = (value: string, previous: string[] = []): string[] => [...previous, value]
 

@@ -1,7 +1,9 @@
 // The qsp command line: every command, the global options and the help text.
 import { Command } from 'commander'
 import { destinationCommands } from './commands/destinations.js'
+import { inboxCommand } from './commands/inbox.js'
 import { postbackCommands } from './commands/postbacks.js'
+import { presenceCommand } from './commands/presence.js'
 import { retryCommand } from './commands/retry.js'
 import { sendCommand } from './commands/send.js'
 import { socketCommands } from './commands/sockets.js'
@@ -20,6 +22,8 @@ export function program(version: string): Command {
   postbackCommands(qsp, target)
   retryCommand(qsp, target)
   socketCommands(qsp, target)
+  presenceCommand(qsp, target)
+  inboxCommand(qsp, target)
   tailCommand(qsp, target)
   destinationCommands(qsp, target)
   // Subcommands end the same way as the program: a usage error is one line, then exit 2.
