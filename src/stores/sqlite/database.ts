@@ -53,11 +53,6 @@ const MIGRATIONS: string[] = [
    -- Places in an ordering key's line: every new or re-queued postback with a key takes the next.
    CREATE TABLE order_counter (id INTEGER PRIMARY KEY CHECK (id = 1), value INTEGER NOT NULL);
    INSERT INTO order_counter VALUES (1, 0);
-   CREATE TRIGGER postbacks_order_seq AFTER INSERT ON postbacks WHEN NEW.ordering_key IS NOT NULL
-     BEGIN
-       UPDATE order_counter SET value = value + 1;
-       UPDATE postbacks SET order_seq = (SELECT value FROM order_counter) WHERE seq = NEW.seq;
-     END;
    CREATE TABLE destinations (
      destination TEXT PRIMARY KEY,
      max_concurrency INTEGER,

@@ -70,7 +70,7 @@ export class SqliteDelivery {
       dueFor: (destination, now, limit, picked) =>
         (sql.dueFor.all({ destination, now, limit, picked: JSON.stringify(picked) }) as DueRow[]).map(this.due),
       nextDueFor: (destination, picked) =>
-        (sql.nextDueFor.get({ destination, picked: JSON.stringify(picked) }) as { at: number | null }).at,
+        (sql.nextDueFor.get({ destination, picked: JSON.stringify(picked) }) as { at: number } | undefined)?.at ?? null,
       nextDueByDestination: () =>
         new Map((sql.nextDueByDestination.all() as { destination: string; at: number }[]).map((r) => [r.destination, r.at])),
       settle: (id, outcome, now) => sql.settle.run(settleParams(id, outcome, now)).changes === 1,

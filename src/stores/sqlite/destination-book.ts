@@ -151,9 +151,10 @@ export class DestinationBook {
     if (d.health.quarantinedAt !== null && d.health.probeAt === null) d.health = { ...d.health, probeAt: this.#now() }
   }
 
-  /** The secrets a delivery to the destination is signed with. */
-  signing(destination: string): DestinationSigning {
+  /** The secrets a delivery to the destination is signed with; undefined when it has none of its own. */
+  signing(destination: string): DestinationSigning | undefined {
     const d = this.entry(destination)
+    if (d.secret === null && d.previousSecret === null) return undefined
     return {
       ...(d.secret === null ? {} : { secret: d.secret }),
       ...(d.previousSecret === null ? {} : { previousSecret: d.previousSecret }),

@@ -259,9 +259,11 @@ export class Scheduler {
     else this.#timer.set(earliest)
   }
 
-  #start(picked: DueDelivery): void {
-    const { probe } = this.#book.acquire(picked.destination)
-    const delivery: DueDelivery = { ...picked, signing: this.#book.signing(picked.destination), ...(probe ? { probe } : {}) }
+  #start(delivery: DueDelivery): void {
+    // The picked delivery is this attempt's own: it gets its destination's secrets and probe flag.
+    if (this.#book.acquire(delivery.destination).probe) delivery.probe = true
+    const signing = this.#book.signing(delivery.destination)
+    if (signing) delivery.signing = signing
     const run = this.#handler
       .deliver(delivery, this.#shutdown.signal)
       .then((report: AttemptReport) => {

@@ -174,7 +174,10 @@ function listPage(db: Database.Database, query: ListQuery, processing: string, v
 /** Inserts of one event-loop turn share a commit; if that fails, each is redone alone. */
 function insertAll(sql: Statements, transaction: <T>(work: () => T) => T) {
   const insertOne = (postback: NewPostback): AddResult => {
-    if (sql.insert.run(newRow(postback)).changes === 1) return { id: postback.id, created: true }
+    const row = newRow(postback)
+    // A postback with an ordering key takes the next place in its key's line.
+    if (postback.orderingKey !== undefined) row.order_seq = (sql.nextOrderSeq.get() as { value: number }).value
+    if (sql.insert.run(row).changes === 1) return { id: postback.id, created: true }
     const first = sql.byIdempotencyKey.get(postback.idempotencyKey) as { id: string; fingerprint: string | null }
     // Rows stored before fingerprints were kept cannot be compared: they count as the same request.
     const sameRequest = first.fingerprint === null || first.fingerprint === (postback.fingerprint ?? null)

@@ -39,9 +39,12 @@ export function prepareStatements(db: Database.Database) {
          AND ${FIRST_OF_ITS_KEY}
        ORDER BY next_attempt_at LIMIT @limit`,
     ),
+    // Walks the (destination, next_attempt_at) index in order and stops at the first that qualifies
+    // (a MIN() with these conditions would read every pending row of the destination).
     nextDueFor: db.prepare(
-      `SELECT MIN(next_attempt_at) AS at FROM postbacks p
-       WHERE status = 'pending' AND destination = @destination AND ${NOT_PICKED} AND ${FIRST_OF_ITS_KEY}`,
+      `SELECT next_attempt_at AS at FROM postbacks p
+       WHERE status = 'pending' AND destination = @destination AND ${NOT_PICKED} AND ${FIRST_OF_ITS_KEY}
+       ORDER BY next_attempt_at LIMIT 1`,
     ),
     nextDueByDestination: db.prepare(
       `SELECT destination, MIN(next_attempt_at) AS at FROM postbacks p
