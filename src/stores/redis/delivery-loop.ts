@@ -45,6 +45,8 @@ interface Settling {
 
 /** After a failed round trip (Redis unreachable), the next try. */
 const RETRY_MS = 1000
+/** Round trips under way at once: the next ends need not wait for the one in progress. */
+const PARALLEL_ROUND_TRIPS = 2
 /** Most leases, streaks and quarantines the clockwork handles per run. */
 const CLOCKWORK_LIMIT = 500
 /** How often ends that their instance did not hand over within POSTBACK_LOCK_MS are looked for. */
@@ -65,8 +67,11 @@ export class DeliveryLoop {
   /** ends whose callbacks are queued, to be marked handled with the next round trip */
   #handled: string[] = []
   #claims = 0
-  #flushing: Promise<void> | undefined
-  #flushAgain = false
+  /** round trips under way, and the claims they asked for (not yet in #inFlight) */
+  readonly #roundTrips = new Set<Promise<void>>()
+  #reserved = 0
+  /** false once a claim found nothing due: only new work (a wake-up, a due time, an end) asks again */
+  #claimMayFind = true
   #flushRequested = false
   #closed = false
 
@@ -94,8 +99,8 @@ export class DeliveryLoop {
     this.#shutdown.abort()
     await all()
     for (const interval of this.#intervals) clearInterval(interval)
-    await this.#flushing
-    await this.#flush()
+    await Promise.all(this.#roundTrips)
+    await this.#roundTrip()
     this.#options.subscriber.disconnect()
   }
 
@@ -115,39 +120,49 @@ export class DeliveryLoop {
 
   /** Attempts that end in the same turn of the event loop are recorded together. */
   #requestFlush(): void {
+    // Called on anything that may make work claimable: an end (a slot freed), a wake-up, a due time.
+    this.#claimMayFind = true
     if (this.#flushRequested) return
     this.#flushRequested = true
     setImmediate(() => {
       this.#flushRequested = false
-      void this.#flush()
+      this.#flush()
     })
   }
 
-  async #flush(): Promise<void> {
-    if (this.#flushing) {
-      this.#flushAgain = true
-      return this.#flushing
-    }
-    this.#flushing = (async () => {
-      do this.#flushAgain = false
-      while ((await this.#settleAndClaim()) || this.#flushAgain)
-    })()
-    try {
-      await this.#flushing
-    } finally {
-      this.#flushing = undefined
+  /**
+   * Starts round trips while there is something to record or room to claim, up to
+   * PARALLEL_ROUND_TRIPS at once: an attempt that ends while one is under way does not wait for it.
+   */
+  #flush(): void {
+    while (this.#roundTrips.size < PARALLEL_ROUND_TRIPS && this.#hasWork()) {
+      const trip: Promise<void> = this.#roundTrip().then((more) => {
+        this.#roundTrips.delete(trip)
+        if (more || this.#hasWork()) this.#flush()
+      })
+      this.#roundTrips.add(trip)
     }
   }
 
+  /** Claims this instance has room for, beyond those already asked for. */
+  #wanted(): number {
+    return this.#closed ? 0 : this.#options.handler.concurrency - this.#inFlight.size - this.#reserved
+  }
+
+  #hasWork(): boolean {
+    return this.#settling.length > 0 || this.#handled.length > 0 || (this.#wanted() > 0 && this.#claimMayFind)
+  }
+
   /** One round trip; true when there may be more to claim at once. */
-  async #settleAndClaim(): Promise<boolean> {
+  async #roundTrip(): Promise<boolean> {
     const { redis, lockMs, handler } = this.#options
     const batch = this.#settling
     const handled = this.#handled
-    const wanted = this.#closed ? 0 : handler.concurrency - this.#inFlight.size
-    if (batch.length === 0 && handled.length === 0 && wanted <= 0) return false
+    const wanted = Math.max(0, this.#wanted())
+    if (batch.length === 0 && handled.length === 0 && wanted === 0) return false
     this.#settling = []
     this.#handled = []
+    this.#reserved += wanted
     const common = this.#options.common()
     const lease = `${this.#instance}:${++this.#claims}`
     let result
@@ -156,7 +171,7 @@ export class DeliveryLoop {
         ...common,
         records: JSON.stringify(batch.map((s) => s.record)),
         handled: JSON.stringify(handled),
-        wanted: Math.max(0, wanted),
+        wanted,
         lease,
         leaseUntil: Number(common.now) + lockMs,
       })
@@ -166,6 +181,8 @@ export class DeliveryLoop {
       handler.reportError(error)
       if (!this.#closed) this.#timer.armAt(Date.now() + RETRY_MS)
       return false
+    } finally {
+      this.#reserved -= wanted
     }
     const [recorded, claimed, nextDue, events] = result
     batch.forEach(({ ended }, i) => {
@@ -175,12 +192,12 @@ export class DeliveryLoop {
     for (let i = 0; i < claimed.length; i += CLAIM_WIDTH) {
       this.#start(toDue(claimed[i]!, claimed.slice(i + 1, i + CLAIM_WIDTH)), lease)
     }
-    if (nextDue === '' || this.#closed) return false
-    const dueAt = Number(nextDue)
-    const roomLeft = this.#inFlight.size < handler.concurrency
+    // Claiming again at once is only worth it while due work is left and the last claim found some.
+    const dueAt = nextDue === '' ? Number.POSITIVE_INFINITY : Number(nextDue)
+    this.#claimMayFind = dueAt <= Date.now() && claimed.length > 0
+    if (this.#closed || nextDue === '') return false
     if (dueAt > Date.now()) this.#timer.armAt(dueAt)
-    // Due work left and room for it: only worth another round trip if this one found some.
-    return roomLeft && dueAt <= Date.now() && claimed.length > 0
+    return this.#claimMayFind && this.#wanted() > 0
   }
 
   /** Hands an end to the handler; when it waits in Redis, it is marked handled once the handler is done. */
