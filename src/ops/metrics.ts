@@ -11,6 +11,8 @@ import { oncePerScrape } from './scrape.js'
 export interface MetricSources {
   /** Rejects while the store is unreachable. */
   queueCounts(): Promise<Record<PostbackStatus, number>>
+  /** What is wrong with the store now (as /health lists it). */
+  problems(): Promise<{ code: string }[]>
   deliveriesInFlight(): number
   /** Rejects while the store is unreachable. */
   destinations(): Promise<DestinationStats[]>
@@ -65,6 +67,16 @@ export function createMetrics() {
   function watch(sources: MetricSources): void {
     const queueCounts = oncePerScrape(() => sources.queueCounts())
     const destinations = oncePerScrape(() => sources.destinations())
+    new Gauge({
+      name: 'qsp_store_problem',
+      help: '1 for each problem of the store now (STORE_UNAVAILABLE, STORE_FULL, REDIS_DATA_LOST), as /health lists them',
+      labelNames: ['code'],
+      registers,
+      async collect() {
+        this.reset()
+        for (const { code } of await sources.problems().catch(() => [])) this.set({ code }, 1)
+      },
+    })
     new Gauge({
       name: 'qsp_store_up',
       help: '1 when the store answered this scrape, else 0',

@@ -1,50 +1,14 @@
 // Redis stops and comes back during traffic: the service says so honestly and loses nothing.
-import { spawn, type ChildProcess } from 'node:child_process'
 import { rm } from 'node:fs/promises'
-import { createServer } from 'node:net'
 import { describe, expect, it } from 'vitest'
 import { cleanupAfterEach } from '../helpers/cleanup.js'
 import { request, startApp, tempDir, type TestApp } from '../helpers/app.js'
 import { startReceiver, type Receiver } from '../helpers/receiver.js'
 import { storesUnderTest } from '../helpers/redis.js'
+import { freePort, startRedis, stopRedis as stop } from '../helpers/private-redis.js'
 import { sleep, waitFor } from '../helpers/wait.js'
 
 const { defer, own } = cleanupAfterEach()
-
-async function freePort(): Promise<number> {
-  const server = createServer()
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
-  const { port } = server.address() as { port: number }
-  await new Promise((resolve) => server.close(resolve))
-  return port
-}
-
-/** A Redis of the test's own, persisting every write (appendfsync always) in `dir`. */
-function startRedis(port: number, dir: string): Promise<ChildProcess> {
-  const child = spawn(
-    'redis-server',
-    ['--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--appendonly', 'yes', '--appendfsync', 'always', '--save', ''],
-    { stdio: 'ignore' },
-  )
-  return waitFor(
-    () =>
-      new Promise<ChildProcess | false>((resolve) => {
-        const probe = spawn('redis-cli', ['-p', String(port), 'ping'], { stdio: ['ignore', 'pipe', 'ignore'] })
-        let out = ''
-        probe.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()))
-        probe.on('exit', () => resolve(out.trim() === 'PONG' && child))
-      }),
-    { timeoutMs: 10_000, what: 'redis-server to answer' },
-  )
-}
-
-function stop(child: ChildProcess): Promise<void> {
-  return new Promise((resolve) => {
-    if (child.exitCode !== null) return resolve()
-    child.once('exit', () => resolve())
-    child.kill('SIGKILL')
-  })
-}
 
 const clusterable = (await storesUnderTest()).includes('redis')
 

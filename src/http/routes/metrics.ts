@@ -6,6 +6,7 @@ import { apiErrors } from '../schemas.js'
 const metricsRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.metrics.watch({
     queueCounts: async () => (await app.postbacks.stats()).counts,
+    problems: () => app.postbacks.problems(),
     deliveriesInFlight: () => app.postbacks.inFlight(),
     destinations: () => app.postbacks.destinations(),
     socketsConnected: () => app.io.of('/').sockets.size,
