@@ -14,25 +14,20 @@ const noDns: LookupFunction = ((_host: string, _options: unknown, callback: (err
 
 beforeAll(async () => {
   app = await startApp({ POSTBACK_ALLOW_PRIVATE_NETWORKS: 'false', BODY_LIMIT_BYTES: '65536' }, { lookup: noDns })
+  const doc = (await app.api('/docs/json')).body as { paths: Record<string, Record<string, unknown>> }
+  routes = Object.entries(doc.paths).flatMap(([path, operations]) =>
+    Object.keys(operations).map((method) => ({ method: method.toUpperCase(), path: (param: string) => path.replace(/\{[^}]+\}/g, param) })),
+  )
 })
 afterAll(() => app.close())
 
-const ROUTES: { method: string; path: (param: string) => string }[] = [
-  { method: 'GET', path: () => '/health' },
-  { method: 'GET', path: () => '/metrics' },
-  { method: 'POST', path: () => '/api/queue/postback' },
-  { method: 'GET', path: () => '/api/queue/postback' },
-  { method: 'GET', path: (p) => `/api/queue/postback/${p}` },
-  { method: 'POST', path: (p) => `/api/queue/postback/${p}/retry` },
-  { method: 'POST', path: () => '/api/queue/postback/retry' },
-  { method: 'DELETE', path: (p) => `/api/queue/postback/${p}` },
-  { method: 'GET', path: () => '/api/queue/stats' },
-  { method: 'POST', path: () => '/api/socket/dispatch' },
-  { method: 'POST', path: () => '/api/socket/token' },
-  { method: 'POST', path: () => '/api/socket/disconnect' },
-  { method: 'GET', path: () => '/api/socket/sockets/stats' },
-  { method: 'GET', path: (p) => `/api/socket/sockets/channel/${p}/stats` },
-]
+interface Route {
+  method: string
+  path: (param: string) => string
+}
+
+/** Every route of the OpenAPI document, so that a route added later is fuzzed too. */
+let routes: Route[] = []
 
 const FIELDS = [
   'postbackUrl', 'payload', 'method', 'headers', 'idempotencyKey', 'delayMs', 'runAt', 'maxAttempts', 'timeoutMs',
@@ -122,9 +117,10 @@ function expectWellFormed(status: number, text: string, where: string): void {
 
 describe('HTTP fuzzing', () => {
   it('answers every route below 500, with {error, message} on every 4xx', async () => {
+    expect(routes.length).toBeGreaterThanOrEqual(29)
     await fc.assert(
       fc.asyncProperty(
-        fc.constantFrom(...ROUTES),
+        fc.constantFrom(...routes),
         pathParam,
         query,
         body,
