@@ -27,7 +27,7 @@ async function witnessReceives(tag: number): Promise<void> {
 }
 
 const eventName = fc.oneof(
-  fc.constantFrom('message', 'ping', 'subscribe', 'unsubscribe', 'connected', 'pong', 'error', 'disconnecting'),
+  fc.constantFrom('message', 'ping', 'subscribe', 'unsubscribe', 'presence', 'connected', 'pong', 'error', 'disconnecting'),
   fc.string({ maxLength: 50 }),
 )
 const payload = fc.oneof(
@@ -41,6 +41,7 @@ const payload = fc.oneof(
   fc.nat({ max: 30_000 }).map((n) => ({ event: 'big', data: 'x'.repeat(n) })),
   fc.record({ event: fc.string({ maxLength: 300 }), data: fc.jsonValue({ maxDepth: 3 }) }),
   fc.record({ channel: fc.oneof(fc.string({ maxLength: 300 }), fc.integer()) }),
+  fc.constantFrom({ channel: 'rogue' }, { channel: 'presence-rogue' }),
 )
 
 /** JSON text nested `depth` levels deep: arrays, objects or both. */
@@ -54,14 +55,15 @@ describe('socket fuzzing', () => {
     let tag = 0
     await fc.assert(
       fc.asyncProperty(
-        fc.array(fc.tuple(eventName, fc.array(payload, { maxLength: 3 })), { minLength: 1, maxLength: 8 }),
+        fc.array(fc.tuple(eventName, fc.array(payload, { maxLength: 3 }), fc.boolean()), { minLength: 1, maxLength: 8 }),
         fc.boolean(),
         async (events, garbage) => {
           const { socket: rogue } = await connect(app.url, { channel: 'rogue' })
           try {
-            for (const [name, args] of events) {
+            for (const [name, args, withAck] of events) {
               try {
-                rogue.emit(name, ...args)
+                if (withAck) rogue.emit(name, ...args, () => {})
+                else rogue.emit(name, ...args)
               } catch {
                 // the client itself refuses some names (reserved events): nothing was sent
               }
