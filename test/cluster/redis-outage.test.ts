@@ -4,11 +4,22 @@ import { describe, expect, it } from 'vitest'
 import { cleanupAfterEach } from '../helpers/cleanup.js'
 import { request, startApp, tempDir, type TestApp } from '../helpers/app.js'
 import { startReceiver, type Receiver } from '../helpers/receiver.js'
+import { serverProcesses, serviceEnv } from '../helpers/server-process.js'
 import { storesUnderTest } from '../helpers/redis.js'
 import { freePort, startRedis, stopRedis as stop } from '../helpers/private-redis.js'
 import { sleep, waitFor } from '../helpers/wait.js'
 
 const { defer, own } = cleanupAfterEach()
+const spawnServer = serverProcesses(defer)
+
+/** /health of a service in another process, or 'no answer' when it does not answer in time. */
+async function healthOf(url: string): Promise<number | 'no answer'> {
+  try {
+    return (await fetch(`${url}/health`, { signal: AbortSignal.timeout(5_000) })).status
+  } catch {
+    return 'no answer'
+  }
+}
 
 const clusterable = (await storesUnderTest()).includes('redis')
 
@@ -77,5 +88,44 @@ describe.runIf(clusterable)('Redis going away', () => {
       timeoutMs: 30_000,
       what: 'every accepted postback to be delivered',
     })
+  })
+
+  it('keeps serving while Redis is down after a delivery ends, and records that delivery once Redis is back', async () => {
+    // The attempt ends while Redis is unreachable, so its record cannot be written: the service
+    // must try again later, not at once and forever (which starved the process of its event loop).
+    const dir = await tempDir('qsp-redis-')
+    defer(() => rm(dir, { recursive: true, force: true }))
+    const port = await freePort()
+    let redis = await startRedis(port, dir)
+    defer(() => stop(redis))
+    let release = () => {}
+    const released = new Promise<void>((resolve) => (release = resolve))
+    const target = own(await startReceiver(async () => (await released, { status: 200 })))
+    const server = spawnServer(dir, serviceEnv({ STORE: 'redis', REDIS_URL: `redis://127.0.0.1:${port}` }))
+    const url = await server.listening()
+
+    const queued = await request(url, '/api/queue/postback', { body: { postbackUrl: target.url(), payload: { n: 1 } } })
+    expect(queued.status).toBe(200)
+    await target.waitForRequests(1)
+    await stop(redis)
+    await waitFor(async () => (await healthOf(url)) === 503, { what: 'the service to see Redis gone' })
+    release()
+
+    // Each of these would go unanswered while the service retried the record without pause.
+    for (let i = 0; i < 5; i++) {
+      await sleep(300)
+      expect(await healthOf(url), server.stderr()).toBe(503)
+    }
+
+    redis = await startRedis(port, dir)
+    const postback = await waitFor(
+      async () => {
+        const response = await request(url, `/api/queue/postback/${queued.body.queueId}`)
+        return response.status === 200 && response.body.status === 'completed' && response.body
+      },
+      { timeoutMs: 20_000, what: 'the attempt made during the outage to be recorded' },
+    )
+    expect(postback.attempts).toHaveLength(1)
+    expect(target.requests).toHaveLength(1)
   })
 })

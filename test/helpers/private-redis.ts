@@ -34,7 +34,7 @@ export function startRedis(port: number, dir: string, settings: string[] = PERSI
 
 export function stopRedis(child: ChildProcess): Promise<void> {
   return new Promise((resolve) => {
-    if (child.exitCode !== null) return resolve()
+    if (child.exitCode !== null || child.signalCode !== null) return resolve()
     child.once('exit', () => resolve())
     child.kill('SIGKILL')
   })

@@ -73,6 +73,8 @@ export class DeliveryLoop {
   /** false once a claim found nothing due: only new work (a wake-up, a due time, an end) asks again */
   #claimMayFind = true
   #flushRequested = false
+  /** after a failed round trip: none starts before this time (epoch ms), whatever asks for one */
+  #retryAt = 0
   #closed = false
 
   constructor(options: DeliveryLoopOptions) {
@@ -135,6 +137,12 @@ export class DeliveryLoop {
    * PARALLEL_ROUND_TRIPS at once: an attempt that ends while one is under way does not wait for it.
    */
   #flush(): void {
+    // A round trip to an unreachable Redis fails at once: trying again on every end or wake-up
+    // would spin without ever yielding to the event loop.
+    if (Date.now() < this.#retryAt) {
+      if (!this.#closed) this.#timer.armAt(this.#retryAt)
+      return
+    }
     while (this.#roundTrips.size < PARALLEL_ROUND_TRIPS && this.#hasWork()) {
       const trip: Promise<void> = this.#roundTrip().then((more) => {
         this.#roundTrips.delete(trip)
@@ -179,7 +187,8 @@ export class DeliveryLoop {
       this.#settling.unshift(...batch)
       this.#handled.unshift(...handled)
       handler.reportError(error)
-      if (!this.#closed) this.#timer.armAt(Date.now() + RETRY_MS)
+      this.#retryAt = Date.now() + RETRY_MS
+      if (!this.#closed) this.#timer.armAt(this.#retryAt)
       return false
     } finally {
       this.#reserved -= wanted
