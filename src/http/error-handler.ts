@@ -1,6 +1,6 @@
 // One error shape for every failure: {error, message}. Fastify's own errors get our codes;
 // the text of unexpected 5xx errors stays in the log.
-import type { FastifyError, FastifyInstance } from 'fastify'
+import type { FastifyBaseLogger, FastifyError, FastifyInstance } from 'fastify'
 import fp from 'fastify-plugin'
 import { codes, fallbackCodeFor, isErrorCode, type ErrorCode } from '../errors.js'
 
@@ -23,11 +23,20 @@ function errorBody(error: FastifyError, status: number): { error: string; messag
   return { error: code, message: error.message }
 }
 
+/**
+ * A 5xx of our catalogue (the store unreachable or full, shutting down) is a known state that its
+ * code and message describe: one line, no stack, however many requests it refuses.
+ */
+function logFailure(log: FastifyBaseLogger, error: FastifyError): void {
+  if (error.code && isErrorCode(error.code)) log.error({ code: error.code }, `request failed: ${error.message}`)
+  else log.error({ err: error }, 'request failed')
+}
+
 async function errorHandling(app: FastifyInstance): Promise<void> {
   app.setErrorHandler((error: FastifyError, request, reply) => {
     const candidate = error.statusCode ?? 500
     const status = candidate >= 400 && candidate < 600 ? candidate : 500
-    if (status >= 500) request.log.error({ err: error }, 'request failed')
+    if (status >= 500) logFailure(request.log, error)
     const body = errorBody(error, status)
     if (body.error === codes.UNAUTHORIZED) reply.header('www-authenticate', 'Bearer')
     return reply.status(status).send(body)

@@ -109,6 +109,12 @@ describe.runIf(clusterable)('Redis going away', () => {
     await target.waitForRequests(1)
     await stop(redis)
     await waitFor(async () => (await healthOf(url)) === 503, { what: 'the service to see Redis gone' })
+    const refused = await request(url, '/api/queue/postback', { body: { postbackUrl: target.url(), payload: { n: 2 } } })
+    expect(refused.body.error).toBe('STORE_UNAVAILABLE')
+    // A known state is logged in one line, without a stack trace.
+    const logged = await waitFor(() => server.stdout().split('\n').find((line) => line.includes('"code":"STORE_UNAVAILABLE"')))
+    expect(JSON.parse(logged)).toMatchObject({ level: 50, msg: expect.stringMatching(/^request failed: Redis is unreachable/) })
+    expect(logged).not.toContain('stack')
     release()
 
     // Each of these would go unanswered while the service retried the record without pause.
