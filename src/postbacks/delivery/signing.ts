@@ -33,8 +33,8 @@ export function createSigning({ globalSecrets, graceMs }: SigningOptions) {
   /** The secrets to sign with, new first. */
   function secretsFor(signing: DestinationSigning | undefined, now: number): string[] {
     if (!signing) return globalSecrets.slice(0, 2)
-    const current = signing?.secret ? [signing.secret] : globalSecrets
-    const inGrace = signing?.previousSecret && signing.rotatedAt !== undefined && now - signing.rotatedAt < graceMs
+    const current = signing.secret ? [signing.secret] : globalSecrets
+    const inGrace = signing.previousSecret && signing.rotatedAt !== undefined && now - signing.rotatedAt < graceMs
     const secrets = inGrace ? [current[0], signing.previousSecret] : current
     return [...new Set(secrets.filter((s): s is string => s !== undefined))].slice(0, 2)
   }
@@ -44,7 +44,6 @@ export function createSigning({ globalSecrets, graceMs }: SigningOptions) {
 
     /** Signs with the destination's secrets; undefined when there is none to sign with. */
     signerFor(signing: DestinationSigning | undefined, now = Date.now()): Signer | undefined {
-      if (!signing && globalSecrets.length === 0) return undefined
       const secrets = secretsFor(signing, now)
       if (secrets.length === 0) return undefined
       return (id, body, at) => ({
