@@ -2,31 +2,14 @@
 // gone, and the service says so loudly), and one at maxmemory (507 STORE_FULL, nothing half
 // stored). Each runs on a redis-server of the test's own. (Redis only: a full disk under SQLite is
 // test/postbacks/disk-full.test.ts.)
-import { rm } from 'node:fs/promises'
 import { describe, expect, it } from 'vitest'
-import { startApp, tempDir } from '../helpers/app.js'
+import { startApp } from '../helpers/app.js'
 import { cleanupAfterEach } from '../helpers/cleanup.js'
-import { FORGETFUL, freePort, startRedis, stopRedis } from '../helpers/private-redis.js'
+import { FORGETFUL, privateRedis } from '../helpers/private-redis.js'
 import { storesUnderTest } from '../helpers/redis.js'
 import { waitFor } from '../helpers/wait.js'
 
 const { defer, own } = cleanupAfterEach()
-
-/** A Redis of the test's own; `settings` as redis-server takes them. */
-async function privateRedis(settings: string[]) {
-  const dir = await tempDir('qsp-redis-')
-  defer(() => rm(dir, { recursive: true, force: true }))
-  const port = await freePort()
-  let redis = await startRedis(port, dir, settings)
-  defer(() => stopRedis(redis))
-  return {
-    url: `redis://127.0.0.1:${port}`,
-    async restart() {
-      await stopRedis(redis)
-      redis = await startRedis(port, dir, settings)
-    },
-  }
-}
 
 /** An app that keeps its log lines (warn and above) as parsed objects. */
 async function loggedApp(env: Record<string, string>) {
@@ -38,7 +21,7 @@ async function loggedApp(env: Record<string, string>) {
 
 describe.runIf((await storesUnderTest()).includes('redis'))('a Redis that cannot keep what it is given', () => {
   it('warns at start when Redis keeps nothing on disk, and after it restarts empty says the data is lost: error log, /health, metric', async () => {
-    const redis = await privateRedis(FORGETFUL)
+    const redis = await privateRedis(defer, FORGETFUL)
     const { app, lines } = await loggedApp({ REDIS_URL: redis.url })
     expect(lines.some((l) => l.level === 40 && /Redis keeps nothing on disk/.test(l.msg))).toBe(true)
     const queued = await app.api('/api/queue/postback', { body: { postbackUrl: 'http://127.0.0.1:9/x', payload: {}, delayMs: 60_000 } })
@@ -61,7 +44,7 @@ describe.runIf((await storesUnderTest()).includes('redis'))('a Redis that cannot
   })
 
   it('answers 507 STORE_FULL at maxmemory, stores nothing half, and /health lists it', async () => {
-    const redis = await privateRedis(['--save', '', '--appendonly', 'no', '--maxmemory', '3mb', '--maxmemory-policy', 'noeviction'])
+    const redis = await privateRedis(defer, ['--save', '', '--appendonly', 'no', '--maxmemory', '3mb', '--maxmemory-policy', 'noeviction'])
     const { app } = await loggedApp({ REDIS_URL: redis.url, BODY_LIMIT_BYTES: String(200 * 1024) })
     const big = { text: 'x'.repeat(100 * 1024) }
     let full

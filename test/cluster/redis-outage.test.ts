@@ -1,12 +1,11 @@
 // Redis stops and comes back during traffic: the service says so honestly and loses nothing.
-import { rm } from 'node:fs/promises'
 import { describe, expect, it } from 'vitest'
 import { cleanupAfterEach } from '../helpers/cleanup.js'
 import { request, startApp, tempDir, type TestApp } from '../helpers/app.js'
 import { startReceiver, type Receiver } from '../helpers/receiver.js'
 import { serverProcesses, serviceEnv } from '../helpers/server-process.js'
 import { storesUnderTest } from '../helpers/redis.js'
-import { freePort, startRedis, stopRedis as stop } from '../helpers/private-redis.js'
+import { privateRedis } from '../helpers/private-redis.js'
 import { sleep, waitFor } from '../helpers/wait.js'
 
 const { defer, own } = cleanupAfterEach()
@@ -25,13 +24,9 @@ const clusterable = (await storesUnderTest()).includes('redis')
 
 describe.runIf(clusterable)('Redis going away', () => {
   it('answers 503 and degraded health while Redis is down, then resumes and delivers everything answered 200', async () => {
-    const dir = await tempDir('qsp-redis-')
-    defer(() => rm(dir, { recursive: true, force: true }))
-    const port = await freePort()
-    let redis = await startRedis(port, dir)
-    defer(() => stop(redis))
+    const redis = await privateRedis(defer)
     const target: Receiver = own(await startReceiver())
-    const app: TestApp = own(await startApp({ STORE: 'redis', REDIS_URL: `redis://127.0.0.1:${port}`, REDIS_PREFIX: 'outage' }))
+    const app: TestApp = own(await startApp({ STORE: 'redis', REDIS_URL: redis.url, REDIS_PREFIX: 'outage' }))
 
     const accepted: string[] = []
     const statuses = new Map<number, number>()
@@ -47,7 +42,7 @@ describe.runIf(clusterable)('Redis going away', () => {
     })()
 
     await waitFor(() => accepted.length >= 20, { what: 'traffic to start' })
-    await stop(redis)
+    await redis.stop()
     const down = await waitFor(async () => {
       const health = await request(app.url, '/health', { token: null })
       return health.status === 503 && health
@@ -72,7 +67,7 @@ describe.runIf(clusterable)('Redis going away', () => {
     }
     await waitFor(() => (statuses.get(503) ?? 0) >= 5, { what: 'enqueues to be refused' })
 
-    redis = await startRedis(port, dir)
+    await redis.start()
     await waitFor(async () => (await request(app.url, '/health', { token: null })).status === 200, {
       timeoutMs: 15_000,
       what: 'health to recover',
@@ -93,21 +88,17 @@ describe.runIf(clusterable)('Redis going away', () => {
   it('keeps serving while Redis is down after a delivery ends, and records that delivery once Redis is back', async () => {
     // The attempt ends while Redis is unreachable, so its record cannot be written: the service
     // must try again later, not at once and forever (which starved the process of its event loop).
-    const dir = await tempDir('qsp-redis-')
-    defer(() => rm(dir, { recursive: true, force: true }))
-    const port = await freePort()
-    let redis = await startRedis(port, dir)
-    defer(() => stop(redis))
+    const redis = await privateRedis(defer)
     let release = () => {}
     const released = new Promise<void>((resolve) => (release = resolve))
     const target = own(await startReceiver(async () => (await released, { status: 200 })))
-    const server = spawnServer(dir, serviceEnv({ STORE: 'redis', REDIS_URL: `redis://127.0.0.1:${port}` }))
+    const server = spawnServer(await tempDir('qsp-outage-'), serviceEnv({ STORE: 'redis', REDIS_URL: redis.url }))
     const url = await server.listening()
 
     const queued = await request(url, '/api/queue/postback', { body: { postbackUrl: target.url(), payload: { n: 1 } } })
     expect(queued.status).toBe(200)
     await target.waitForRequests(1)
-    await stop(redis)
+    await redis.stop()
     await waitFor(async () => (await healthOf(url)) === 503, { what: 'the service to see Redis gone' })
     const refused = await request(url, '/api/queue/postback', { body: { postbackUrl: target.url(), payload: { n: 2 } } })
     expect(refused.body.error).toBe('STORE_UNAVAILABLE')
@@ -123,7 +114,7 @@ describe.runIf(clusterable)('Redis going away', () => {
       expect(await healthOf(url), server.stderr()).toBe(503)
     }
 
-    redis = await startRedis(port, dir)
+    await redis.start()
     const postback = await waitFor(
       async () => {
         const response = await request(url, `/api/queue/postback/${queued.body.queueId}`)

@@ -7,7 +7,8 @@ import { startReceiver } from '../helpers/receiver.js'
 import { connect, nextEvent } from '../helpers/sockets.js'
 import { waitFor } from '../helpers/wait.js'
 import { clusterPorts, composeProject, type ComposeProject } from './helpers/compose.js'
-import { BUILD_TIMEOUT_MS, CONTAINER_TEST_TIMEOUT_MS, buildImage, containerTestsRun, freePort, healthy, inspect } from './helpers/docker.js'
+import { freePort } from '../helpers/ports.js'
+import { BUILD_TIMEOUT_MS, CONTAINER_TEST_TIMEOUT_MS, buildImage, containerTestsRun, healthy, inspect } from './helpers/docker.js'
 
 const enabled = await containerTestsRun(['docker', 'docker-compose'])
 const { defer, own } = cleanupAfterEach()

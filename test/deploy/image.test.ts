@@ -3,6 +3,7 @@
 import { beforeAll, describe, expect, it } from 'vitest'
 import { TOKEN, request } from '../helpers/app.js'
 import { cleanupAfterEach } from '../helpers/cleanup.js'
+import { freePort } from '../helpers/ports.js'
 import { startReceiver } from '../helpers/receiver.js'
 import { waitFor } from '../helpers/wait.js'
 import {
@@ -11,7 +12,6 @@ import {
   IMAGE,
   buildImage,
   containerTestsRun,
-  freePort,
   healthy,
   inspect,
   must,

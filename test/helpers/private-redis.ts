@@ -1,24 +1,51 @@
 // A redis-server of a test's own, on a free port, for tests that stop, restart or fill Redis
 // (the shared one on 6379 must stay up for every other test).
 import { spawn, type ChildProcess } from 'node:child_process'
-import { createServer } from 'node:net'
+import { rm } from 'node:fs/promises'
+import { tempDir } from './app.js'
+import { freePort } from './ports.js'
 import { waitFor } from './wait.js'
-
-export async function freePort(): Promise<number> {
-  const server = createServer()
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
-  const { port } = server.address() as { port: number }
-  await new Promise((resolve) => server.close(resolve))
-  return port
-}
 
 /** Persisting every write (appendfsync always). */
 export const PERSISTENT = ['--appendonly', 'yes', '--appendfsync', 'always', '--save', '']
 /** Keeping nothing on disk: a restart loses everything. */
 export const FORGETFUL = ['--appendonly', 'no', '--save', '']
 
-/** A Redis of the test's own on `port`, its files in `dir`, with `settings` (PERSISTENT by default). */
-export function startRedis(port: number, dir: string, settings: string[] = PERSISTENT): Promise<ChildProcess> {
+export interface PrivateRedis {
+  url: string
+  /** Kills it (SIGKILL); its files stay for the next start. */
+  stop(): Promise<void>
+  /** Starts it again on the same port and files. */
+  start(): Promise<void>
+  restart(): Promise<void>
+}
+
+/**
+ * A Redis of the test's own with `settings` as redis-server takes them (PERSISTENT by default),
+ * running once this resolves; `defer` stops it and removes its files after the test.
+ */
+export async function privateRedis(defer: (step: () => unknown) => void, settings: string[] = PERSISTENT): Promise<PrivateRedis> {
+  const dir = await tempDir('qsp-redis-')
+  defer(() => rm(dir, { recursive: true, force: true }))
+  const port = await freePort()
+  let child = await startRedis(port, dir, settings)
+  const stop = () => stopRedis(child)
+  defer(stop)
+  const start = async () => {
+    child = await startRedis(port, dir, settings)
+  }
+  return {
+    url: `redis://127.0.0.1:${port}`,
+    stop,
+    start,
+    async restart() {
+      await stop()
+      await start()
+    },
+  }
+}
+
+function startRedis(port: number, dir: string, settings: string[]): Promise<ChildProcess> {
   const child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--dir', dir, ...settings], { stdio: 'ignore' })
   return waitFor(
     () =>
@@ -32,7 +59,7 @@ export function startRedis(port: number, dir: string, settings: string[] = PERSI
   )
 }
 
-export function stopRedis(child: ChildProcess): Promise<void> {
+function stopRedis(child: ChildProcess): Promise<void> {
   return new Promise((resolve) => {
     if (child.exitCode !== null || child.signalCode !== null) return resolve()
     child.once('exit', () => resolve())

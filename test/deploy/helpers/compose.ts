@@ -3,7 +3,8 @@ import { rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { TOKEN } from '../../helpers/app.js'
-import { IMAGE, ROOT, freePort, must, run, uniqueName, type RunOptions } from './docker.js'
+import { freePort } from '../../helpers/ports.js'
+import { IMAGE, ROOT, must, run, uniqueName, type RunOptions } from './docker.js'
 
 export interface ComposeProject {
   name: string

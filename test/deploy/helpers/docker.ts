@@ -1,7 +1,6 @@
 // The Docker engine, docker-compose and the image built from the repository's Dockerfile.
 import { execFile } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
-import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -100,18 +99,6 @@ async function imageId(): Promise<string | undefined> {
 
 /** A name no other test run uses, for containers, volumes and compose projects. */
 export const uniqueName = (kind: string) => `qsp-test-${kind}-${randomBytes(4).toString('hex')}`
-
-/** A port on 127.0.0.1 that was free a moment ago (the services here all use the host's network). */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer()
-    server.once('error', reject)
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address()
-      server.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port'))))
-    })
-  })
-}
 
 /** Resolves with /health's body once `url` answers it with 200. */
 export function healthy(url: string, timeoutMs = 90_000): Promise<any> {
