@@ -1,4 +1,4 @@
-# Queue Socket Provider: `docker build -t queue-socket-provider .` (README: "Run with Docker").
+# Queue Socket Provider: `docker build -t queue-socket-provider .` (docs/cluster.md: "Run with Docker").
 
 # Build stage: dev dependencies, the TypeScript build, then only the production dependencies are kept.
 FROM node:20-bookworm-slim AS build

@@ -1,7 +1,7 @@
 // The error catalogue: every code a client can see, defined once. Codes reach clients in HTTP
 // answers ({error, message}), in socket refusals (connect_error's `data`, `error` events and acks),
-// in /health `problems`, and at the start of a postback's `lastError`. README "Error codes" lists
-// the same codes; test/unit/error-catalogue.test.ts keeps the two in step.
+// in /health `problems`, and at the start of a postback's `lastError`. The "Error codes" table of
+// docs/errors.md lists the same codes; test/unit/error-catalogue.test.ts keeps the two in step.
 import createError from '@fastify/error'
 
 interface Entry {

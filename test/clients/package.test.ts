@@ -14,7 +14,7 @@ const run = promisify(execFile)
 const WORKSPACE = fileURLToPath(new URL('../../clients/typescript/', import.meta.url))
 const TSC = fileURLToPath(new URL('../../node_modules/typescript/bin/tsc', import.meta.url))
 const TYPE_ROOTS = fileURLToPath(new URL('../../node_modules/@types', import.meta.url))
-const README = new URL('../../README.md', import.meta.url)
+const CLIENTS_PAGE = new URL('../../docs/clients.md', import.meta.url)
 const { own } = cleanupAfterEach()
 
 let consumer: string
@@ -64,7 +64,7 @@ describe('the packed client', () => {
     expect(JSON.parse(stats.stdout)).toMatchObject({ total: 1 })
   })
 
-  it('type-checks a TypeScript user, and the README’s example, against the generated types', async () => {
+  it('type-checks a TypeScript user, and the example of docs/clients.md, against the generated types', async () => {
     await writeFile(
       join(consumer, 'use.ts'),
       `import { QspClient, QspError, type QueueRequest } from '@queue-socket-provider/client'
@@ -78,8 +78,8 @@ describe('the packed client', () => {
          return (await qsp.queue(request)).queueId + String(wrong) + error.error
        }`,
     )
-    // The README's example too, as a user would paste it.
-    const clients = (await readFile(README, 'utf8')).split('\n## Clients\n')[1]!
+    // The docs' example too, as a user would paste it.
+    const clients = await readFile(CLIENTS_PAGE, 'utf8')
     await writeFile(join(consumer, 'readme.ts'), `${/```ts\n([\s\S]*?)```/.exec(clients)![1]}\nexport {}\n`)
     const args = ['--noEmit', '--strict', '--module', 'nodenext', '--moduleResolution', 'nodenext', '--target', 'es2022']
     await run(process.execPath, [TSC, ...args, '--typeRoots', TYPE_ROOTS, '--types', 'node', 'use.ts', 'readme.ts'], { cwd: consumer })

@@ -1,6 +1,6 @@
 // The examples keep working: the Node backend script, and the plain HTML client in Chromium.
 import { spawn } from 'node:child_process'
-import { readFile } from 'node:fs/promises'
+import { readFile, readdir } from 'node:fs/promises'
 import { createServer, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { describe, expect, it } from 'vitest'
@@ -16,15 +16,20 @@ async function app(env: Record<string, string> = {}): Promise<TestApp> {
   return started
 }
 
-describe('the README and examples/', () => {
+describe('the README, docs/ and examples/', () => {
   const DOCS = ['../README.md', '../RELIABILITY.md', '../BENCHMARKS.md', 'README.md', 'backend.mjs', 'browser-client.html']
+  /** Every page of docs/, as a path from examples/. */
+  const docsPages = async () =>
+    (await readdir(new URL('../docs/', EXAMPLES))).filter((name) => name.endsWith('.md')).map((name) => `../docs/${name}`)
   /** The service's address and token always go by these two names. */
   const SERVICE = ['QSP_URL', 'QSP_TOKEN']
 
   /** Variables read by snippets: `$NAME` in shell blocks, `process.env.NAME` anywhere. */
   async function variablesUsed(): Promise<Map<string, string>> {
     const used = new Map<string, string>()
-    for (const doc of DOCS) {
+    const pages = await docsPages()
+    expect(pages.length).toBeGreaterThan(0)
+    for (const doc of [...DOCS, ...pages]) {
       const text = await readFile(new URL(doc, EXAMPLES), 'utf8')
       const shell = doc.endsWith('.md') ? [...text.matchAll(/```(?:bash|sh)\n([\s\S]*?)```/g)].map((m) => m[1]!).join('\n') : ''
       for (const [, name] of shell.matchAll(/\$\{?([A-Z][A-Z0-9_]*)/g)) used.set(name!, doc)
