@@ -56,6 +56,7 @@ function body(printed: string): unknown {
 }
 
 async function runPage(page: string, blocks: ShellBlock[]): Promise<void> {
+  if (blocks.length === 0) return
   const receiver = own(await startReceiver(() => ({ status: 200, body: 'ok' })))
   const service = own(await startApp({ POSTBACK_ALLOW_PRIVATE_NETWORKS: 'true' }))
   const dir = await mkdtemp(join(tmpdir(), 'qsp-snippets-'))
