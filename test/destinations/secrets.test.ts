@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest'
 import { startApp, type TestApp } from '../helpers/app.js'
 import { cleanupAfterEach } from '../helpers/cleanup.js'
 import { postbackIn, postbackOf } from '../helpers/postbacks.js'
-import { startReceiver, type ReceivedRequest } from '../helpers/receiver.js'
+import { startReceiver, signatureHeaders } from '../helpers/receiver.js'
 import { storesUnderTest } from '../helpers/redis.js'
 import { writeStoredLayout, type StoredFields } from '../helpers/store-layout.js'
 import { sleep, waitFor } from '../helpers/wait.js'
@@ -15,12 +15,6 @@ const { own, defer } = cleanupAfterEach()
 const path = (destination: string) => `/api/destinations/${encodeURIComponent(destination)}`
 const SECRET = 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw'
 const secretOf = (bytes: number) => `whsec_${Buffer.alloc(bytes, 7).toString('base64')}`
-
-const signatureHeaders = (request: ReceivedRequest) => ({
-  'webhook-id': String(request.headers['webhook-id']),
-  'webhook-timestamp': String(request.headers['webhook-timestamp']),
-  'webhook-signature': String(request.headers['webhook-signature']),
-})
 
 describe.each(await storesUnderTest())('signing secrets (%s store)', (store) => {
   const enqueue = async (app: TestApp, body: object) => {
