@@ -4,6 +4,7 @@
 import { Redis } from 'ioredis'
 import { openDatabase } from '../../src/stores/sqlite/database.js'
 import { ROW_COLUMNS, newRow } from '../../src/stores/sqlite/rows.js'
+import { SCHEDULE_VERSION } from '../../src/stores/redis/adopt.js'
 import { redisKeys } from '../../src/stores/redis/keys.js'
 import { addPostback } from '../../src/stores/redis/lua/add.js'
 import { newRecord, recordPairs } from '../../src/stores/redis/record.js'
@@ -16,8 +17,10 @@ export type StoredFields = Record<string, string | number>
 
 export interface StoredLayout {
   destinations?: Record<string, StoredFields>
-  /** stored under their own `destination`, whatever it is */
+  /** stored pending under their own `destination`, whatever it is */
   postbacks?: NewPostback[]
+  /** the same, stored as completed a moment ago */
+  completed?: NewPostback[]
   /** SQLite: the schema version the file says it has, so that later migrations run at the next start */
   schemaVersion?: number
 }
@@ -27,7 +30,7 @@ export async function writeStoredLayout(location: Location, layout: StoredLayout
   else await writeRedis(location.env.REDIS_PREFIX!, layout)
 }
 
-function writeSqlite(dataDir: string, { destinations = {}, postbacks = [], schemaVersion }: StoredLayout): void {
+function writeSqlite(dataDir: string, { destinations = {}, postbacks = [], completed = [], schemaVersion }: StoredLayout): void {
   const db = openDatabase(dataDir)
   try {
     for (const [destination, fields] of Object.entries(destinations)) {
@@ -37,16 +40,19 @@ function writeSqlite(dataDir: string, { destinations = {}, postbacks = [], schem
     }
     const insert = db.prepare(`INSERT INTO postbacks (${ROW_COLUMNS.join(', ')}) VALUES (${ROW_COLUMNS.map((c) => `@${c}`).join(', ')})`)
     postbacks.forEach((postback, i) => insert.run({ ...newRow(postback), order_seq: postback.orderingKey === undefined ? null : i + 1 }))
+    for (const postback of completed) insert.run({ ...newRow(postback), status: 'completed', next_attempt_at: null, finished_at: Date.now() })
     if (schemaVersion !== undefined) db.pragma(`user_version = ${schemaVersion}`)
   } finally {
     db.close()
   }
 }
 
-async function writeRedis(prefix: string, { destinations = {}, postbacks = [] }: StoredLayout): Promise<void> {
+async function writeRedis(prefix: string, { destinations = {}, postbacks = [], completed = [] }: StoredLayout): Promise<void> {
   const redis = new Redis(REDIS_URL)
   const keys = redisKeys(prefix)
   try {
+    // The schedule's layout is today's: nothing is left to adopt from the BullMQ-based version.
+    await redis.set(keys.scheduleVersion, SCHEDULE_VERSION)
     for (const [destination, fields] of Object.entries(destinations)) {
       await redis.hset(keys.destination(destination), fields)
       await redis.zadd(keys.destinations, Date.now(), destination)
@@ -64,6 +70,13 @@ async function writeRedis(prefix: string, { destinations = {}, postbacks = [] }:
         runAt: postback.runAt,
         orderingKey: postback.orderingKey ?? '',
       })
+    }
+    for (const postback of completed) {
+      const now = Date.now()
+      await redis.hset(keys.postback(postback.id), { ...newRecord(postback), status: 'completed', next_attempt_at: '', finished_at: String(now) })
+      await redis.zadd(keys.all, 0, postback.id)
+      await redis.zadd(keys.byStatus('completed'), 0, postback.id)
+      await redis.zadd(keys.finished, now, postback.id)
     }
   } finally {
     redis.disconnect()
