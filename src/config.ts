@@ -2,6 +2,7 @@
 // Parsed once at start-up into a frozen Config; nothing else reads process.env.
 import Type, { type Static, type TSchema } from 'typebox'
 import Value from 'typebox/value'
+import { SECRET_FORMAT, SECRET_HINT, globalSecretsOf, secretBytes } from './postbacks/delivery/signing.js'
 
 const int = (minimum: number, value: number, maximum?: number) =>
   Type.Integer({ minimum, default: value, ...(maximum === undefined ? {} : { maximum }) })
@@ -43,7 +44,12 @@ export const ConfigSchema = Type.Object({
   POSTBACK_LOCK_MS: int(1000, 30_000),
   POSTBACK_ALLOW_PRIVATE_NETWORKS: Type.Boolean({ default: false }),
   // One secret, or two separated by a space (new first) while receivers move to the new one.
-  POSTBACK_SIGNING_SECRET: Type.Optional(Type.String({ pattern: '^whsec_[A-Za-z0-9+/=]+( whsec_[A-Za-z0-9+/=]+)?$' })),
+  POSTBACK_SIGNING_SECRET: Type.Optional(
+    Type.String({
+      pattern: '^whsec_[A-Za-z0-9+/=]+( whsec_[A-Za-z0-9+/=]+)?$',
+      description: `one secret (${SECRET_FORMAT}), or two separated by a space, new first`,
+    }),
+  ),
   SIGNING_ROTATION_GRACE_MS: int(0, 86_400_000),
   DESTINATION_QUARANTINE_AFTER_MS: int(0, 60_000),
   DESTINATION_GIVE_UP_AFTER_MS: int(1000, 7 * 86_400_000),
@@ -85,7 +91,18 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
   }
   const config = value as Static<typeof ConfigSchema>
   checkOrigins(config.ALLOWED_ORIGINS)
+  checkSigningSecrets(config.POSTBACK_SIGNING_SECRET)
   return Object.freeze(config)
+}
+
+/** Which of POSTBACK_SIGNING_SECRET's secrets, in words. */
+export const secretOrdinal = (index: number) => (index === 0 ? 'the first secret' : 'the second secret')
+
+/** Each secret must decode, or every delivery would fail to be signed (a short one only gets a warning at start). */
+function checkSigningSecrets(value: string | undefined): void {
+  const index = globalSecretsOf(value).findIndex((secret) => secretBytes(secret) === undefined)
+  if (index === -1) return
+  throw new ConfigError(`Invalid POSTBACK_SIGNING_SECRET: ${secretOrdinal(index)} does not decode: expected ${SECRET_FORMAT}; ${SECRET_HINT}`)
 }
 
 /**

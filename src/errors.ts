@@ -39,6 +39,8 @@ const CATALOGUE = {
   TOO_MANY_CHANNELS: {},
   // /health problems only.
   REDIS_DATA_LOST: {},
+  // A /health problem, and the start of the lastError of the postbacks it keeps from being sent.
+  SIGNING_SECRET_INVALID: {},
   // The start of a postback's lastError.
   BLOCKED_DESTINATION: {},
   DESTINATION_QUARANTINED: {},

@@ -169,6 +169,12 @@ describe('start-up failures print one line and exit 1', () => {
     )
   })
 
+  it('a POSTBACK_SIGNING_SECRET that does not decode', async () => {
+    const line = await startUpFailure({ POSTBACK_SIGNING_SECRET: 'whsec_a' })
+    expect(line).toMatch(/^Invalid POSTBACK_SIGNING_SECRET: the first secret does not decode: expected whsec_ followed by standard base64/)
+    expect(line).not.toContain('whsec_a')
+  })
+
   it('an ALLOWED_ORIGINS entry that is not an origin', async () => {
     expect(await startUpFailure({ ALLOWED_ORIGINS: 'https://app.example.com, https://app.example.com/path' })).toBe(
       'Invalid ALLOWED_ORIGINS entry "https://app.example.com/path": not an origin; write it as https://app.example.com',
@@ -189,5 +195,13 @@ describe('start-up warnings', () => {
     await ready(long)
     expect(long.stdout()).not.toContain('API_TOKEN is shorter')
     expect(long.stdout()).not.toContain('SSRF guard is off')
+  })
+
+  it('warns once about a POSTBACK_SIGNING_SECRET under 24 bytes, without repeating it', async () => {
+    const server = start(await workdir(), { API_TOKEN: 'x'.repeat(32), POSTBACK_SIGNING_SECRET: 'whsec_c2hvcnQ=' })
+    await waitFor(() => server.stdout().includes('"msg":"ready"'), { what: 'ready' })
+    const warnings = server.stdout().split('\n').filter((line) => line.includes('"level":40'))
+    expect(warnings.filter((line) => line.includes('POSTBACK_SIGNING_SECRET: the first secret is 5 bytes long'))).toHaveLength(1)
+    expect(server.stdout()).not.toContain('c2hvcnQ')
   })
 })

@@ -1,5 +1,7 @@
 // A destination is an origin: scheme, host and port, lowercase, with the port written out
 // (`https://api.example.com:443`). Paths name it URL-encoded; the default port may be left out.
+// A host's trailing dot (the fully qualified `api.example.com.`) names the same host and is left
+// out; postbacks still go to their URL as it was queued.
 import { ValidationError } from '../errors.js'
 
 export function canonicalDestination(value: string): string {
@@ -21,5 +23,15 @@ export function canonicalDestination(value: string): string {
 /** scheme://host:port — the unit receivers are told apart by. */
 export function destinationOf(url: URL): string {
   const port = url.port || (url.protocol === 'https:' ? '443' : '80')
-  return `${url.protocol}//${url.hostname}:${port}`
+  const host = url.hostname.length > 1 ? url.hostname.replace(/\.$/, '') : url.hostname
+  return `${url.protocol}//${host}:${port}`
+}
+
+/** A destination as an earlier version may have stored it, in today's form (unchanged when it is not a URL). */
+export function canonicalStored(destination: string): string {
+  try {
+    return destinationOf(new URL(destination))
+  } catch {
+    return destination
+  }
 }

@@ -1,7 +1,8 @@
 // The destinations domain: what the API reads and changes about the receivers postbacks go to
 // (SPEC §7), and the operations events that changes of their state raise.
 import { randomBytes } from 'node:crypto'
-import { NotFoundError } from '../errors.js'
+import { NotFoundError, ValidationError } from '../errors.js'
+import { MIN_SECRET_BYTES, SECRET_FORMAT, SECRET_HINT, secretBytes } from '../postbacks/delivery/signing.js'
 import { canonicalDestination } from './canonical.js'
 import type { DestinationRecord, DestinationStore } from './store.js'
 import type { DestinationEvent, DestinationView, SettingsPatch } from './types.js'
@@ -50,10 +51,14 @@ export function createDestinationService(options: DestinationServiceOptions) {
     return view(record)
   }
 
-  /** The secret a receiver verifies with now, which becomes the previous one after a rotation. */
+  /**
+   * The secret a receiver verifies with now, which becomes the previous one after a rotation; a
+   * stored one that does not decode (an earlier version took it) signed nothing and is dropped.
+   */
   async function secretInUse(destination: string): Promise<string | null> {
     const { secret } = await store.secrets(destination)
-    return secret ?? options.globalSecrets[0] ?? null
+    if (secret !== null) return secretBytes(secret) === undefined ? null : secret
+    return options.globalSecrets[0] ?? null
   }
 
   async function changeState(destination: string, change: 'pause' | 'resume', reason: string): Promise<DestinationView> {
@@ -86,6 +91,7 @@ export function createDestinationService(options: DestinationServiceOptions) {
     /** Gives the destination a secret of its own (made here unless given); answers it. */
     async rotateSecret(destination: string, given?: string): Promise<{ secret: string }> {
       const name = canonicalDestination(destination)
+      if (given !== undefined) checkSecret(given)
       const secret = given ?? `whsec_${randomBytes(32).toString('base64')}`
       await store.rotateSecret(name, secret, await secretInUse(name), Date.now())
       return { secret }
@@ -101,8 +107,16 @@ export function createDestinationService(options: DestinationServiceOptions) {
     async deleteSecret(destination: string): Promise<DestinationView> {
       const name = canonicalDestination(destination)
       const { secret } = await store.secrets(name)
-      if (secret !== null) await store.rotateSecret(name, null, secret, Date.now())
+      if (secret !== null) await store.rotateSecret(name, null, await secretInUse(name), Date.now())
       return current(name)
     },
   }
+}
+
+/** A secret given to the API must decode, to at least MIN_SECRET_BYTES (never repeated in the answer). */
+function checkSecret(secret: string): void {
+  const bytes = secretBytes(secret)
+  if (bytes !== undefined && bytes >= MIN_SECRET_BYTES) return
+  const got = bytes === undefined ? 'this one does not decode' : `got ${bytes}`
+  throw new ValidationError(`secret must be ${SECRET_FORMAT} of at least ${MIN_SECRET_BYTES} bytes once decoded (${got}); ${SECRET_HINT}`)
 }

@@ -5,17 +5,18 @@ import { makeAttempt } from './attempt.js'
 import { createEndings } from './endings.js'
 import type { EnqueueBody } from './schemas.js'
 import type { PostbackServiceOptions } from './service.js'
-import type { AttemptReport } from './store.js'
+import type { DeliveryReport } from './store.js'
 import type { DueDelivery } from './types.js'
 
 export function createDeliveries(options: PostbackServiceOptions, enqueue: (input: EnqueueBody) => Promise<unknown>) {
   let inFlight = 0
 
-  async function deliver(delivery: DueDelivery, shutdown: AbortSignal): Promise<AttemptReport> {
+  async function deliver(delivery: DueDelivery, shutdown: AbortSignal): Promise<DeliveryReport> {
     inFlight++
     try {
       const report = await makeAttempt(delivery, shutdown, options)
-      options.observer?.attempted(report.outcome.attempt.durationMs, report.outcome, delivery)
+      // A delivery not sent made no attempt: nothing to count or log (its reason was told once).
+      if ('outcome' in report) options.observer?.attempted(report.outcome.attempt.durationMs, report.outcome, delivery)
       return report
     } finally {
       inFlight--

@@ -19,6 +19,8 @@ export interface PostbackServiceOptions {
   rules: PostbackRules
   userAgent: string
   backoffMs: number
+  /** how long a destination whose secrets cannot sign waits before it is tried again */
+  signingWaitMs: number
   /** deliveries in flight at once on this instance */
   concurrency: number
   signing: Signing
@@ -62,9 +64,10 @@ export function createPostbackService(options: PostbackServiceOptions) {
   return {
     storeKind: store.kind,
 
-    /** What is wrong with the store now; an unreachable store is always among them. */
+    /** What is wrong with the store or the signing secrets now; an unreachable store is always among them. */
     async problems(): Promise<StoreProblem[]> {
-      const [reachable, problems] = await Promise.all([store.ping(), store.problems()])
+      const [reachable, stored] = await Promise.all([store.ping(), store.problems()])
+      const problems = [...stored, ...options.signing.problems()]
       if (reachable || problems.some((p) => p.code === codes.STORE_UNAVAILABLE)) return problems
       return [...problems, { code: codes.STORE_UNAVAILABLE, message: 'The store cannot be reached', since: new Date().toISOString() }]
     },

@@ -63,12 +63,25 @@ export interface AttemptReport {
   holdUntil?: number
 }
 
+/**
+ * No request went out: the postback's signature could not be made (none of its destination's
+ * secrets decodes). Nothing is counted, neither an attempt of the postback nor anything of its
+ * destination's load or health: the postback stays pending with `error` as its lastError (and
+ * its destination's), and the destination is held until `until`, when it is tried again.
+ */
+export interface NotSentReport {
+  notSent: { until: number; error: string }
+}
+
+/** What one delivery came to: an attempt, or none at all. */
+export type DeliveryReport = AttemptReport | NotSentReport
+
 /** The domain's side of delivery: what the store calls for each due postback. */
 export interface DeliveryHandler {
   /** deliveries in flight at once on this instance */
   concurrency: number
   /** Makes one attempt. The signal aborts when the store closes; the attempt is then not recorded. */
-  deliver(delivery: DueDelivery, shutdown: AbortSignal): Promise<AttemptReport>
+  deliver(delivery: DueDelivery, shutdown: AbortSignal): Promise<DeliveryReport>
   /**
    * Called once per postback that reaches completed or failed. When it has a callback URL, the
    * store keeps the end until the returned promise resolves, and hands it over again after a

@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest'
 import { startApp, type TestApp } from '../helpers/app.js'
 import { cleanupAfterEach } from '../helpers/cleanup.js'
 import { postbackIn } from '../helpers/postbacks.js'
-import { startReceiver, type ReceivedRequest } from '../helpers/receiver.js'
+import { startReceiver, signatureHeaders } from '../helpers/receiver.js'
 import { storesUnderTest } from '../helpers/redis.js'
 import { sleep, waitFor } from '../helpers/wait.js'
 
@@ -12,12 +12,6 @@ const { own } = cleanupAfterEach()
 const receiver = async (...args: Parameters<typeof startReceiver>) => own(await startReceiver(...args))
 const path = (destination: string) => `/api/destinations/${encodeURIComponent(destination)}`
 const SECRET = 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw'
-
-const signatureHeaders = (request: ReceivedRequest) => ({
-  'webhook-id': String(request.headers['webhook-id']),
-  'webhook-timestamp': String(request.headers['webhook-timestamp']),
-  'webhook-signature': String(request.headers['webhook-signature']),
-})
 
 describe.each(await storesUnderTest())('destinations (%s store)', (store) => {
   const start = async (env: Record<string, string> = {}) => own(await startApp({ STORE: store, ...env }))

@@ -1,6 +1,6 @@
 // A real HTTP receiver on 127.0.0.1 that records every request and answers as told.
 import { createServer, type IncomingHttpHeaders } from 'node:http'
-import type { AddressInfo } from 'node:net'
+import type { AddressInfo, LookupFunction } from 'node:net'
 import { sleep } from './wait.js'
 
 export interface ReceivedRequest {
@@ -33,6 +33,17 @@ export interface Receiver {
   respondWith(responder: Responder): void
   close(): Promise<void>
 }
+
+/** A delivery's Standard Webhooks headers, as a verifier takes them. */
+export const signatureHeaders = (request: ReceivedRequest) => ({
+  'webhook-id': String(request.headers['webhook-id']),
+  'webhook-timestamp': String(request.headers['webhook-timestamp']),
+  'webhook-signature': String(request.headers['webhook-signature']),
+})
+
+/** Resolves every name to 127.0.0.1, like a DNS entry pointing at the receivers' (and the service's own) host. */
+export const toLoopback: LookupFunction = ((_host: string, options: { all?: boolean }, callback: (...args: unknown[]) => void) =>
+  options.all ? callback(null, [{ address: '127.0.0.1', family: 4 }]) : callback(null, '127.0.0.1', 4)) as LookupFunction
 
 /** `host` is 127.0.0.1 unless a test needs the receiver on another interface. */
 export async function startReceiver(responder: Responder = () => ({ status: 200 }), host = '127.0.0.1'): Promise<Receiver> {

@@ -3,18 +3,12 @@ import { describe, expect, it } from 'vitest'
 import { startApp } from '../helpers/app.js'
 import { cleanupAfterEach } from '../helpers/cleanup.js'
 import { storesUnderTest } from '../helpers/redis.js'
-import { startReceiver, type ReceivedRequest } from '../helpers/receiver.js'
+import { startReceiver, signatureHeaders } from '../helpers/receiver.js'
 
 const { own } = cleanupAfterEach()
 const receive = async (...args: Parameters<typeof startReceiver>) => own(await startReceiver(...args))
 
 const SECRET = 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw'
-
-const signatureHeaders = (request: ReceivedRequest) => ({
-  'webhook-id': String(request.headers['webhook-id']),
-  'webhook-timestamp': String(request.headers['webhook-timestamp']),
-  'webhook-signature': String(request.headers['webhook-signature']),
-})
 
 const stores = await storesUnderTest()
 

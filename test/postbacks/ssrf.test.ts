@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest'
 import { startApp, type TestApp } from '../helpers/app.js'
 import { cleanupAfterEach } from '../helpers/cleanup.js'
 import { postbackIn } from '../helpers/postbacks.js'
-import { startReceiver } from '../helpers/receiver.js'
+import { startReceiver, toLoopback } from '../helpers/receiver.js'
 import { sleep, waitFor } from '../helpers/wait.js'
 
 const { own } = cleanupAfterEach()
@@ -35,10 +35,6 @@ const LITERAL_TARGETS = [
   'http://[fd00:ec2::254]/latest/meta-data/',
   'http://[fe80::1]/hook',
 ]
-
-/** Resolves every name to 127.0.0.1, like a DNS entry pointing at the service's own host. */
-const toLoopback: LookupFunction = ((_host: string, options: { all?: boolean }, callback: (...args: unknown[]) => void) =>
-  options.all ? callback(null, [{ address: '127.0.0.1', family: 4 }]) : callback(null, '127.0.0.1', 4)) as LookupFunction
 
 const enqueue = (app: TestApp, url: string) => app.api('/api/queue/postback', { body: { postbackUrl: url, payload: {} } })
 

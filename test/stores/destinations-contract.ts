@@ -83,6 +83,29 @@ export function destinationsContract(kind: StoreKind): void {
     expect(handler.started.filter((d) => d.id === first.id)).toHaveLength(2)
   })
 
+  it('keeps a delivery that was not sent pending and uncounted, holding its destination until it may be tried again', async () => {
+    const { postbacks, destinations, handler } = await fresh()
+    let signable = false
+    handler.answer = (d) => (signable || d.destination !== A ? 'completed' : { notSentForMs: 2000 })
+    const ids = [(await postbacks.add(postback({ postbackUrl: hook(A) }))).id, (await postbacks.add(postback({ postbackUrl: hook(A) }))).id]
+    const other = await postbacks.add(postback({ postbackUrl: hook(B) }))
+    for (const id of ids) {
+      await waitFor(async () => (await postbacks.get(id))?.lastError === 'SIGNING_SECRET_INVALID: not signed', { what: `${id} not sent` })
+    }
+    const started = handler.startedFor(A).length
+    // A sleep only to show that the held destination gets nothing meanwhile.
+    await sleep(300)
+    expect(handler.startedFor(A)).toHaveLength(started)
+    for (const id of ids) expect(await postbacks.get(id)).toMatchObject({ status: 'pending', attempts: [], retries: 0 })
+    expect(await destinations.get(A)).toMatchObject({ lastError: 'SIGNING_SECRET_INVALID: not signed', failureRate: 0, quarantinedAt: null })
+    await waitFor(() => handler.ended.some((e) => e.delivery.id === other.id), { what: 'the other destination' })
+    signable = true
+    for (const id of ids) {
+      await waitFor(async () => (await postbacks.get(id))?.status === 'completed', { what: `${id} completed`, timeoutMs: 10_000 })
+      expect((await postbacks.get(id))!.attempts).toHaveLength(1)
+    }
+  })
+
   it('starts no more attempts a second than ratePerSecond (a bucket of max(1, rate) tokens)', async () => {
     const { postbacks, destinations, handler } = await fresh()
     await destinations.configure(A, { ratePerSecond: 5 }, Date.now())

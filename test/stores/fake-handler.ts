@@ -2,10 +2,10 @@
 // attempt when the test says so, so the tests can see exactly what is in flight.
 import type { LoadSignal } from '../../src/postbacks/destination-window.js'
 import type { DestinationEvent } from '../../src/destinations/types.js'
-import type { AttemptReport, DeliveryHandler, EndedPostback } from '../../src/postbacks/store.js'
+import type { DeliveryHandler, DeliveryReport, EndedPostback } from '../../src/postbacks/store.js'
 import type { AttemptOutcome, DueDelivery } from '../../src/postbacks/types.js'
 
-type Answer = 'completed' | 'failed' | { retryInMs: number } | { holdMs: number } | 'hold'
+type Answer = 'completed' | 'failed' | { retryInMs: number } | { holdMs: number } | { notSentForMs: number } | 'hold'
 
 export class FakeHandler implements DeliveryHandler {
   readonly concurrency: number
@@ -18,7 +18,7 @@ export class FakeHandler implements DeliveryHandler {
   /** what each new attempt does; the default completes at once */
   answer: (delivery: DueDelivery) => Answer = () => 'completed'
   load: LoadSignal | undefined
-  readonly #held = new Map<string, (report: AttemptReport) => void>()
+  readonly #held = new Map<string, (report: DeliveryReport) => void>()
 
   constructor(concurrency: number) {
     this.concurrency = concurrency
@@ -31,7 +31,7 @@ export class FakeHandler implements DeliveryHandler {
 
   startedFor = (destination: string) => this.started.filter((d) => d.destination === destination)
 
-  deliver(delivery: DueDelivery, shutdown: AbortSignal): Promise<AttemptReport> {
+  deliver(delivery: DueDelivery, shutdown: AbortSignal): Promise<DeliveryReport> {
     this.started.push(delivery)
     const answer = this.answer(delivery)
     if (answer !== 'hold') return Promise.resolve(this.#report(answer))
@@ -64,7 +64,10 @@ export class FakeHandler implements DeliveryHandler {
     this.errors.push(error)
   }
 
-  #report(answer: Exclude<Answer, 'hold'>): AttemptReport {
+  #report(answer: Exclude<Answer, 'hold'>): DeliveryReport {
+    if (typeof answer === 'object' && 'notSentForMs' in answer) {
+      return { notSent: { until: Date.now() + answer.notSentForMs, error: 'SIGNING_SECRET_INVALID: not signed' } }
+    }
     const attempt = { at: new Date().toISOString(), durationMs: 1 }
     let outcome: AttemptOutcome
     if (answer === 'completed') outcome = { kind: 'completed', attempt: { ...attempt, statusCode: 200 } }

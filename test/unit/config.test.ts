@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import { socketAdapterOf, storeDriver } from '../../src/stores/registry.js'
 import { allowedOrigins, loadConfig } from '../../src/config.js'
+import { startupWarnings } from '../../src/startup-log.js'
 
 describe('loadConfig', () => {
   it('applies the documented defaults', () => {
@@ -93,6 +94,37 @@ describe('ALLOWED_ORIGINS', () => {
       'Invalid ALLOWED_ORIGINS: * allows every origin and must stand alone',
     )
     expect(loadConfig({ API_TOKEN: 't', ALLOWED_ORIGINS: 'http://localhost:5173, https://app.example.com:8443' })).toBeDefined()
+  })
+})
+
+describe('POSTBACK_SIGNING_SECRET', () => {
+  const GOOD = 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw'
+  const load = (value: string) => loadConfig({ API_TOKEN: 'x'.repeat(32), POSTBACK_SIGNING_SECRET: value })
+
+  it.each([
+    ['whsec_a', 'the first secret'],
+    ['whsec_=', 'the first secret'],
+    ['whsec_QR==', 'the first secret'],
+    [`${GOOD} whsec_QUJD=`, 'the second secret'],
+    [`whsec_QQ ${GOOD}`, 'the first secret'],
+  ])('stops on %s, which does not decode, with one line naming the variable and the secret', (value, which) => {
+    expect(() => load(value)).toThrow(
+      new RegExp(`^Invalid POSTBACK_SIGNING_SECRET: ${which} does not decode: expected whsec_ followed by standard base64`),
+    )
+    try {
+      load(value)
+    } catch (error) {
+      expect((error as Error).message).not.toContain(value.split(' ')[which === 'the first secret' ? 0 : 1])
+      expect((error as Error).message).not.toContain('\n')
+    }
+  })
+
+  it('accepts one or two secrets that decode, and warns at start about one under 24 bytes', () => {
+    expect(load(GOOD).POSTBACK_SIGNING_SECRET).toBe(GOOD)
+    expect(startupWarnings(load(`${GOOD} whsec_QUJD`))).toEqual([
+      expect.stringMatching(/^POSTBACK_SIGNING_SECRET: the second secret is 3 bytes long.*at least 24 bytes/),
+    ])
+    expect(startupWarnings(load(GOOD))).toEqual([])
   })
 })
 

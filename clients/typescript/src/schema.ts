@@ -47,7 +47,7 @@ export interface paths {
                             /** @example sqlite */
                             store: string;
                             version: string;
-                            /** @description what needs an operator now: store unreachable, disk full, Redis data lost */
+                            /** @description what needs an operator now: store unreachable, disk full, Redis data lost, a stored signing secret that does not decode */
                             problems: {
                                 /** @example STORE_FULL */
                                 code: string;
@@ -84,7 +84,7 @@ export interface paths {
                             /** @example sqlite */
                             store: string;
                             version: string;
-                            /** @description what needs an operator now: store unreachable, disk full, Redis data lost */
+                            /** @description what needs an operator now: store unreachable, disk full, Redis data lost, a stored signing secret that does not decode */
                             problems: {
                                 /** @example STORE_FULL */
                                 code: string;

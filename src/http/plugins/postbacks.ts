@@ -41,8 +41,14 @@ async function postbacks(app: FastifyInstance, { config, drainMs, lookup }: Post
     },
     userAgent: USER_AGENT,
     backoffMs: config.POSTBACK_BACKOFF_MS,
+    signingWaitMs: config.DESTINATION_PROBE_MS,
     concurrency: config.POSTBACK_CONCURRENCY,
-    signing: createSigning({ globalSecrets: globalSecretsOf(config.POSTBACK_SIGNING_SECRET), graceMs: config.SIGNING_ROTATION_GRACE_MS }),
+    signing: createSigning({
+      globalSecrets: globalSecretsOf(config.POSTBACK_SIGNING_SECRET),
+      graceMs: config.SIGNING_ROTATION_GRACE_MS,
+      onUnusableSecret: (destination) =>
+        app.log.error({ destination }, 'the stored signing secret of a destination does not decode and is skipped; set a new one'),
+    }),
     notify: (target, postback) => {
       app.realtime.dispatch(target, `postback.${postback.status}`, postback).catch((error: unknown) => {
         app.log.warn({ err: error, postbackId: postback.id }, 'postback notification failed')

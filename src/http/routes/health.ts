@@ -20,7 +20,7 @@ const HealthSchema = Type.Object(
         message: Type.String(),
         since: Type.String({ format: 'date-time' }),
       }),
-      { description: 'what needs an operator now: store unreachable, disk full, Redis data lost' },
+      { description: 'what needs an operator now: store unreachable, disk full, Redis data lost, a stored signing secret that does not decode' },
     ),
   },
   {

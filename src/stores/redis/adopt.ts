@@ -7,7 +7,7 @@ import type { CommonArgs } from './lua/library.js'
 import { adoptPostbacks } from './lua/operations.js'
 
 /** Bumped when records need adopting again. */
-const SCHEDULE_VERSION = '2'
+export const SCHEDULE_VERSION = '2'
 const CHUNK = 500
 
 export async function adoptEarlierRecords(redis: Redis, keys: RedisKeys, common: () => CommonArgs): Promise<void> {

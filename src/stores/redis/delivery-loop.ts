@@ -11,7 +11,7 @@ import { randomBytes } from 'node:crypto'
 import type { Redis } from 'ioredis'
 import { GIVE_UP_ERROR, quarantineReason } from '../../destinations/health.js'
 import type { DestinationEvent } from '../../destinations/types.js'
-import type { AttemptReport, DeliveryHandler } from '../../postbacks/store.js'
+import type { AttemptReport, DeliveryHandler, DeliveryReport, NotSentReport } from '../../postbacks/store.js'
 import type { DueDelivery, PostbackView } from '../../postbacks/types.js'
 import { DueTimer } from '../due-timer.js'
 import { waitAtMost } from '../drain.js'
@@ -241,9 +241,10 @@ export class DeliveryLoop {
     const release = () => settle(releaseRecord(delivery))
     const run = handler
       .deliver(delivery, this.#shutdown.signal)
-      .then((report: AttemptReport) => {
+      .then((report: DeliveryReport) => {
         // Cut off by shutdown: handed back at once, for any instance to deliver.
         if (this.#shutdown.signal.aborted) return release()
+        if ('notSent' in report) return settle(releaseRecord(delivery, report.notSent))
         // A failed outcome may be kept pending by a quarantine; the script says which ended.
         settle(recordOf(delivery, report), report.outcome.kind === 'retry' ? undefined : { delivery, status: report.outcome.kind })
       })
@@ -308,15 +309,16 @@ function recordOf(delivery: DueDelivery, { outcome, load, streak, holdUntil }: A
   }
 }
 
-const releaseRecord = (delivery: DueDelivery): Omit<SettleRecord, 'id' | 'lease'> => ({
+/** Handed back without an attempt: cut off by shutdown (due again at once), or not sent (due, and its destination held, until then). */
+const releaseRecord = (delivery: DueDelivery, notSent?: NotSentReport['notSent']): Omit<SettleRecord, 'id' | 'lease'> => ({
   kind: 'release',
-  retryAt: '',
-  error: '',
+  retryAt: notSent ? String(notSent.until) : '',
+  error: notSent?.error ?? '',
   statusCode: '',
   attempt: '',
   startedAt: '',
   load: '',
   streak: '',
   probe: delivery.probe ? '1' : '',
-  hold: '',
+  hold: notSent ? String(notSent.until) : '',
 })

@@ -57,6 +57,7 @@ export function redisKeys(prefix: string) {
     attempts: (id: string) => `${p}${KEY_PARTS.postback}${id}${KEY_PARTS.attempts}`,
     all: `${p}${KEY_PARTS.all}`,
     byStatus: (status: PostbackStatus) => `${p}${KEY_PARTS.status}${status}`,
+    finished: `${p}${KEY_PARTS.finished}`,
     ready: `${p}${KEY_PARTS.ready}`,
     inFlight: (destination: string) => `${p}${KEY_PARTS.inFlight}${destination}`,
     due: (destination: string) => `${p}${KEY_PARTS.due}${destination}`,

@@ -26,6 +26,7 @@ import { addPostback } from './lua/add.js'
 import type { CommonArgs } from './lua/library.js'
 import { cancelPostback, forgetIdleDestinations, purgeFinished, requeuePostback } from './lua/operations.js'
 import { adoptEarlierRecords } from './adopt.js'
+import { mergeTrailingDotDestinations } from './merge-destinations.js'
 import { createReads } from './reads.js'
 import { newRecord, recordPairs } from './record.js'
 
@@ -68,6 +69,7 @@ export async function createRedisStores(options: RedisStoreOptions): Promise<{ p
   })
   await dataLoss.start()
   await adoptEarlierRecords(redis, keys, common)
+  await mergeTrailingDotDestinations(redis, keys, common)
   const availability = new Availability(redis)
   const maintenance = startMaintenance(options.retentionMs, async () => {
     const cutoff = Date.now() - options.retentionMs

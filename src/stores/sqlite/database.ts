@@ -3,12 +3,14 @@ import { mkdirSync } from 'node:fs'
 import { join, resolve } from 'node:path'
 import Database from 'better-sqlite3'
 import { StoreStartError } from '../../postbacks/store.js'
+import { mergeTrailingDotDestinations } from './merge-destinations.js'
 
 /**
  * The schema's history. Append-only: a database records how many of these it has run
- * (user_version) and runs the rest at start, so an entry, once released, is never edited.
+ * (user_version) and runs the rest at start, so an entry, once released, is never edited. An
+ * entry is SQL, or a function for a change of data that SQL cannot say.
  */
-const MIGRATIONS: string[] = [
+const MIGRATIONS: (string | ((db: Database.Database) => void))[] = [
   `CREATE TABLE postbacks (
      seq INTEGER PRIMARY KEY,
      id TEXT NOT NULL UNIQUE,
@@ -72,6 +74,8 @@ const MIGRATIONS: string[] = [
      previous_secret TEXT,
      rotated_at INTEGER
    ) WITHOUT ROWID;`,
+  // A host's trailing dot no longer makes another destination.
+  mergeTrailingDotDestinations,
 ]
 
 export function openDatabase(dataDir: string): Database.Database {
@@ -137,7 +141,11 @@ function problemOf(code: string | undefined, message: string): string {
 function migrate(db: Database.Database): void {
   const current = db.pragma('user_version', { simple: true }) as number
   db.transaction(() => {
-    for (let version = current; version < MIGRATIONS.length; version++) db.exec(MIGRATIONS[version]!)
+    for (let version = current; version < MIGRATIONS.length; version++) {
+      const migration = MIGRATIONS[version]!
+      if (typeof migration === 'string') db.exec(migration)
+      else migration(db)
+    }
     // Always write once, so the exclusive lock is taken at start-up.
     db.pragma(`user_version = ${MIGRATIONS.length}`)
   }).immediate()

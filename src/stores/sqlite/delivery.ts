@@ -74,6 +74,7 @@ export class SqliteDelivery {
       nextDueByDestination: () =>
         new Map((sql.nextDueByDestination.all() as { destination: string; at: number }[]).map((r) => [r.destination, r.at])),
       settle: (id, outcome, now) => sql.settle.run(settleParams(id, outcome, now)).changes === 1,
+      putBack: (id, { until, error }, now) => sql.putBack.run({ id, now, until, error }).changes === 1,
       view: read,
       transaction,
       saveDestinations: () => destinations.save(book.takeChanges()),

@@ -6,7 +6,7 @@ import { IDLE_MS, RECENT_ATTEMPTS, byBusiest, isNoteworthy, limitOf, nextWindow,
 import { HEALTHY, afterAttempt, afterTime, checkAt, type Health, type HealthRules } from '../../destinations/health.js'
 import { nextTokenAt, refill, type Bucket } from '../../destinations/rate.js'
 import { NO_SETTINGS, type DestinationEvent, type DestinationSettings } from '../../destinations/types.js'
-import type { AttemptReport } from '../../postbacks/store.js'
+import type { AttemptReport, NotSentReport } from '../../postbacks/store.js'
 import type { AttemptOutcome, DestinationSigning, DueDelivery } from '../../postbacks/types.js'
 
 export interface Destination {
@@ -149,6 +149,15 @@ export class DestinationBook {
     const d = this.entry(destination)
     d.inFlight = Math.max(0, d.inFlight - 1)
     if (d.health.quarantinedAt !== null && d.health.probeAt === null) d.health = { ...d.health, probeAt: this.#now() }
+  }
+
+  /** A delivery was not sent: it frees its slot, and the destination waits until `until`, saying why; its load and health stay as they were. */
+  notSent(destination: string, { until, error }: NotSentReport['notSent']): void {
+    this.abandon(destination)
+    const d = this.entry(destination)
+    d.holdUntil = Math.max(d.holdUntil ?? 0, until)
+    d.lastError = error
+    this.#dirty.add(destination)
   }
 
   /** The secrets a delivery to the destination is signed with; undefined when it has none of its own. */

@@ -1,4 +1,5 @@
 // What the scheduler needs of the postbacks table (sqlite-store.ts provides it).
+import type { NotSentReport } from '../../postbacks/store.js'
 import type { AttemptOutcome, DueDelivery, PostbackView } from '../../postbacks/types.js'
 
 export interface DueSource {
@@ -13,6 +14,8 @@ export interface DueSource {
   nextDueByDestination(): Map<string, number>
   /** Records an attempt; false when the postback was no longer pending. */
   settle(id: string, outcome: AttemptOutcome, now: number): boolean
+  /** A delivery that was not sent: the postback waits until `until`, saying why; false when it was no longer pending. */
+  putBack(id: string, notSent: NotSentReport['notSent'], now: number): boolean
   view(id: string): PostbackView | undefined
   /** Runs `work` in one transaction. */
   transaction<T>(work: () => T): T

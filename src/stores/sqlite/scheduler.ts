@@ -13,16 +13,14 @@
 import type { AttemptOutcome, DueDelivery } from '../../postbacks/types.js'
 import { DueTimer } from '../due-timer.js'
 import { waitAtMost } from '../drain.js'
-import type { AttemptReport, DeliveryHandler } from '../../postbacks/store.js'
+import type { DeliveryHandler, DeliveryReport, NotSentReport } from '../../postbacks/store.js'
 import type { ActivityRecorder } from '../../postbacks/activity.js'
 import type { DestinationBook } from './destination-book.js'
 import type { DueSource } from './due-source.js'
 import { ReadyQueue } from './ready-queue.js'
 
-interface Attempted {
-  delivery: DueDelivery
-  outcome: AttemptOutcome
-}
+/** A delivery that ended: with an attempt, or not sent. */
+type Attempted = { delivery: DueDelivery; outcome: AttemptOutcome } | { delivery: DueDelivery; notSent: NotSentReport['notSent'] }
 
 /** How long finished attempts may wait to be written while deliveries keep going. */
 const FLUSH_INTERVAL_MS = 2
@@ -143,7 +141,9 @@ export class Scheduler {
     let picked: DueDelivery[]
     try {
       ;[recorded, picked] = this.#source.transaction(() => {
-        const settled = finished.map(({ delivery, outcome }) => this.#source.settle(delivery.id, outcome, now))
+        const settled = finished.map((f) =>
+          'outcome' in f ? this.#source.settle(f.delivery.id, f.outcome, now) : this.#source.putBack(f.delivery.id, f.notSent, now),
+        )
         this.#source.saveDestinations()
         if (handled.length > 0) this.#source.endsHandled(handled)
         return [settled, this.#pick(now, finished.length)]
@@ -155,8 +155,10 @@ export class Scheduler {
       if (!this.#closed) this.#timer.set(now + 1000)
       return
     }
-    finished.forEach(({ delivery, outcome }, i) => {
-      this.#picked.delete(delivery.id)
+    finished.forEach((f, i) => {
+      this.#picked.delete(f.delivery.id)
+      if (!('outcome' in f)) return this.notifyDue(f.delivery.destination, f.notSent.until)
+      const { delivery, outcome } = f
       if (recorded[i]) {
         this.#activity.attempt(delivery.destination, outcome.kind !== 'completed', outcome.kind === 'retry' ? undefined : outcome.kind, now)
       }
@@ -266,9 +268,14 @@ export class Scheduler {
     if (signing) delivery.signing = signing
     const run = this.#handler
       .deliver(delivery, this.#shutdown.signal)
-      .then((report: AttemptReport) => {
+      .then((report: DeliveryReport) => {
         // Cut off by shutdown: nothing is recorded; the postback stays pending for the next start.
         if (this.#shutdown.signal.aborted) return this.#book.abandon(delivery.destination)
+        if ('notSent' in report) {
+          this.#book.notSent(delivery.destination, report.notSent)
+          this.#attempted.push({ delivery, notSent: report.notSent })
+          return
+        }
         const { outcome, event } = this.#book.release(delivery, report)
         this.#attempted.push({ delivery, outcome })
         if (event) this.#handler.onDestinationEvent?.(event)

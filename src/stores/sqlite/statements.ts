@@ -57,6 +57,9 @@ export function prepareStatements(db: Database.Database) {
          callback_due = ${CALLBACK_DUE}
        WHERE id = @id AND status = 'pending'`,
     ),
+    putBack: db.prepare(
+      `UPDATE postbacks SET updated_at = @now, next_attempt_at = @until, last_error = @error WHERE id = @id AND status = 'pending'`,
+    ),
     nextOrderSeq: db.prepare(`UPDATE order_counter SET value = value + 1 RETURNING value`),
     retry: db.prepare(
       `UPDATE postbacks SET ${REQUEUE_SET}, order_seq = CASE WHEN ordering_key IS NULL THEN NULL ELSE @orderSeq END

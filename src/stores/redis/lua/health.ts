@@ -1,8 +1,17 @@
 // Lua for what an attempt's end does to its destination: the load window and recent outcomes
-// (mirroring nextWindow in src/postbacks/destination-window.ts), the Retry-After hold, and the
-// health state machine (mirroring afterAttempt in src/destinations/health.ts). Included after
-// LIBRARY by the scripts that record attempts or check destinations.
+// (mirroring nextWindow in src/postbacks/destination-window.ts), the Retry-After hold (also the
+// wait of a destination whose deliveries cannot be signed), and the health state machine
+// (mirroring afterAttempt in src/destinations/health.ts). Included after LIBRARY by the scripts
+// that record attempts or check destinations.
 export const HEALTH = `
+-- Holds dest until hold (epoch ms, or ''), unless it is held longer already.
+local function hold_dest(dest, hold)
+  hold = tonumber(hold)
+  if hold and hold > NOW and hold > (tonumber(redis.call('HGET', key_dest(dest), 'hold_until')) or 0) then
+    redis.call('HSET', key_dest(dest), 'hold_until', hold)
+  end
+end
+
 -- r: {load, streak, probe ('1'/''), kind, error, startedAt, hold}
 local function record_load(dest, r)
   local d = dest_fields(dest)
@@ -17,8 +26,7 @@ local function record_load(dest, r)
   local k = key_dest(dest)
   redis.call('HSET', k, 'window', tostring(window), 'recent', recent, 'active_at', NOW,
     'last_attempt_at', r.startedAt, 'last_error', last_error)
-  local hold = tonumber(r.hold)
-  if hold and hold > NOW and hold > (d.hold_until or 0) then redis.call('HSET', k, 'hold_until', hold) end
+  hold_dest(dest, r.hold)
   redis.call('ZADD', K_DESTINATIONS, NOW, dest)
 end
 

@@ -9,7 +9,7 @@ export interface SettleRecord {
   /** the lease it was claimed with */
   lease: string
   kind: 'completed' | 'retry' | 'failed' | 'release'
-  /** retry: when, epoch ms; otherwise '' */
+  /** retry, or a release of a delivery not sent: when, epoch ms; otherwise '' */
   retryAt: string
   error: string
   statusCode: string
@@ -59,9 +59,16 @@ local function settle(r)
   redis.call('ZREM', key_in_flight(dest), r.id)
   redis.call('ZREM', K_LEASES, r.id)
   if r.kind == 'release' then
-    redis.call('HSET', pb, 'status', 'pending', 'lease', '', 'updated_at', NOW, 'next_attempt_at', NOW)
+    -- No attempt: cut off by shutdown (due at once), or not sent (due, its destination held, until retryAt).
+    local at = tonumber(r.retryAt) or NOW
+    redis.call('HSET', pb, 'status', 'pending', 'lease', '', 'updated_at', NOW, 'next_attempt_at', at)
+    if r.error ~= '' then
+      redis.call('HSET', pb, 'last_error', r.error)
+      redis.call('HSET', key_dest(dest), 'last_error', r.error)
+    end
+    hold_dest(dest, r.hold)
     move_status(r.id, 'processing', 'pending')
-    redis.call('ZADD', key_due(dest), NOW, r.id)
+    redis.call('ZADD', key_due(dest), at, r.id)
     if r.probe == '1' then redis.call('HSET', key_dest(dest), 'probe_at', NOW) end
     return 1, dest
   end
