@@ -27,6 +27,7 @@ import socketRoutes from './http/routes/sockets.js'
 import securityHeaders from './http/security-headers.js'
 import { refuseWorkWhileClosing } from './http/shutdown.js'
 import { createValidatorCompiler } from './http/validator.js'
+import { schemaErrorFormatter } from './http/validation-messages.js'
 import { DebugRequestLog, loggerOptions } from './logger.js'
 
 export interface BuildOptions {
@@ -49,6 +50,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     return503OnClosing: false,
     frameworkErrors,
     clientErrorHandler,
+    schemaErrorFormatter,
   }).withTypeProvider<TypeBoxTypeProvider>()
 
   app.setValidatorCompiler(createValidatorCompiler())

@@ -4,7 +4,8 @@ import { Ajv, type FormatDefinition, type Options } from 'ajv'
 import addFormats from 'ajv-formats'
 import type { FastifySchema, FastifySchemaCompiler } from 'fastify'
 
-const common: Options = { useDefaults: true, removeAdditional: true, allErrors: false, addUsedSchema: false }
+// verbose: the messages (validation-messages.ts) name what a refused field allows from its schema.
+const common: Options = { useDefaults: true, removeAdditional: true, allErrors: false, addUsedSchema: false, verbose: true }
 
 export function createValidatorCompiler(): FastifySchemaCompiler<FastifySchema> {
   const exact = withFormats(new Ajv({ ...common, coerceTypes: false }))

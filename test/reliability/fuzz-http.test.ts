@@ -168,7 +168,7 @@ describe('HTTP fuzzing', () => {
       fc.asyncProperty(dateText, async (runAt) => {
         const response = await app.api('/api/queue/postback', { body: { postbackUrl: 'https://example.com/', payload: {}, runAt } })
         if (response.status === 400) {
-          expect(response.body.message, runAt).toBe('body/runAt must match format "date-time"')
+          expect(response.body.message, runAt).toBe('body/runAt must be an RFC 3339 date-time with a zone, e.g. 2024-01-15T10:30:00Z')
           return
         }
         expect(response.status, runAt).toBe(200)

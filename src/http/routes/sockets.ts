@@ -1,6 +1,7 @@
 // /api/socket: push events to connected sockets (one, many, in batches, durably), see who is
 // connected, force sockets off and mint client tokens for browsers.
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
+import type { ValidateFunction } from 'ajv'
 import type { FastifySchema } from 'fastify'
 import Type from 'typebox'
 import { ValidationError } from '../../errors.js'
@@ -20,6 +21,7 @@ import {
 import { BatchBodySchema, BatchResultsSchema, DispatchBodySchema, DispatchedSchema, type DispatchBody } from '../../realtime/schemas/dispatch.js'
 import { Name } from '../../realtime/schemas/names.js'
 import { apiErrors, bodyErrors, errorSchema, storeFull } from '../schemas.js'
+import { describeSchemaErrors } from '../validation-messages.js'
 import { createValidatorCompiler } from '../validator.js'
 import inboxRoutes from './socket-inbox.js'
 import presenceRoutes from './socket-presence.js'
@@ -29,14 +31,10 @@ const inboxFull = { 409: errorSchema('With durable: a user already has SOCKET_IN
 /** A batch item is checked exactly as the dispatch route checks its body, with the errors named by place. */
 function itemCheck(): ItemCheck {
   const schema = DispatchBodySchema as FastifySchema
-  const validate = createValidatorCompiler()({ schema, httpPart: 'body', method: 'POST', url: '/api/socket/dispatch/batch' }) as {
-    (item: unknown): boolean
-    errors?: { instancePath: string; message?: string }[] | null
-  }
+  const validate = createValidatorCompiler()({ schema, httpPart: 'body', method: 'POST', url: '/api/socket/dispatch/batch' }) as ValidateFunction
   return (item, index) => {
     if (validate(item)) return { body: item as DispatchBody }
-    const [first] = validate.errors ?? []
-    return { refused: refusalOf(new ValidationError(`items/${index}${first?.instancePath ?? ''} ${first?.message ?? 'is not a dispatch'}`)) }
+    return { refused: refusalOf(new ValidationError(describeSchemaErrors(validate.errors ?? [], `items/${index}`))) }
   }
 }
 
