@@ -21,6 +21,7 @@ import {
 import { BatchBodySchema, BatchResultsSchema, DispatchBodySchema, DispatchedSchema, type DispatchBody } from '../../realtime/schemas/dispatch.js'
 import { Name } from '../../realtime/schemas/names.js'
 import { apiErrors, bodyErrors, errorSchema, storeFull } from '../schemas.js'
+import { reportingUnknownFields } from '../unknown-fields.js'
 import { describeSchemaErrors } from '../validation-messages.js'
 import { createValidatorCompiler } from '../validator.js'
 import inboxRoutes from './socket-inbox.js'
@@ -43,14 +44,17 @@ const socketRoutes: FastifyPluginAsyncTypebox = async (app) => {
 
   app.post(
     '/socket/dispatch',
-    {
+    reportingUnknownFields({
       schema: {
         summary: 'Send an event to channels, users, or users in channels',
         tags: ['sockets'],
+        description:
+          'Unknown top-level fields are ignored, as the original service did, and named in `warnings`; unknown fields ' +
+          'inside `fallback` are refused.',
         body: DispatchBodySchema,
         response: { 200: DispatchedSchema, ...apiErrors, ...bodyErrors, ...inboxFull, ...storeFull },
       },
-    },
+    }),
     async (request) => {
       const result = await dispatchRequest(services, request.body)
       return { success: true as const, message: 'Event dispatched successfully', ...result }
