@@ -6,7 +6,6 @@ import { codes, fallbackCodeFor, isErrorCode, type ErrorCode } from '../errors.j
 
 const CODE_FOR_FASTIFY_ERROR: Record<string, ErrorCode> = {
   FST_ERR_CTP_INVALID_JSON_BODY: codes.INVALID_JSON,
-  FST_ERR_CTP_EMPTY_JSON_BODY: codes.INVALID_JSON,
   FST_ERR_CTP_BODY_TOO_LARGE: codes.PAYLOAD_TOO_LARGE,
   FST_ERR_CTP_INVALID_MEDIA_TYPE: codes.UNSUPPORTED_MEDIA_TYPE,
   FST_ERR_CTP_INVALID_CONTENT_LENGTH: codes.BAD_REQUEST,

@@ -6,12 +6,15 @@ import { errorCodes, type FastifyInstance, type FastifyRequest } from 'fastify'
 import { ValidationError } from '../errors.js'
 import { MAX_JSON_DEPTH, findJsonViolation, type JsonViolation } from '../json-bounds.js'
 
-const { FST_ERR_CTP_EMPTY_JSON_BODY, FST_ERR_CTP_INVALID_JSON_BODY } = errorCodes
+const { FST_ERR_CTP_INVALID_JSON_BODY } = errorCodes
 
 export function parseJsonBodies(app: FastifyInstance): void {
   app.removeContentTypeParser('application/json')
   app.addContentTypeParser('application/json', { parseAs: 'string' }, (request, text, done) => {
-    if (text.length === 0) return done(new FST_ERR_CTP_EMPTY_JSON_BODY(), undefined)
+    // Many clients send Content-Type: application/json with every request: an empty body is no
+    // body, which a route that takes none or makes it optional accepts, and validation refuses
+    // where one is required ("body is required").
+    if ((text as string).trim() === '') return done(null, undefined)
     let body: unknown
     try {
       body = JSON.parse(text as string)
