@@ -3,6 +3,7 @@
 import type { FastifyBaseLogger, FastifyError, FastifyInstance } from 'fastify'
 import fp from 'fastify-plugin'
 import { codes, fallbackCodeFor, isErrorCode, type ErrorCode } from '../errors.js'
+import { answerUnmatchedRoutes } from './unmatched-routes.js'
 
 const CODE_FOR_FASTIFY_ERROR: Record<string, ErrorCode> = {
   FST_ERR_CTP_INVALID_JSON_BODY: codes.INVALID_JSON,
@@ -41,9 +42,7 @@ async function errorHandling(app: FastifyInstance): Promise<void> {
     return reply.status(status).send(body)
   })
 
-  app.setNotFoundHandler((request, reply) =>
-    reply.status(404).send({ error: codes.NOT_FOUND, message: `Route ${request.method} ${request.url.split('?')[0]} not found` }),
-  )
+  answerUnmatchedRoutes(app)
 }
 
 export default fp(errorHandling, { name: 'error-handling' })
