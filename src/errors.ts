@@ -20,6 +20,7 @@ const CATALOGUE = {
   NOT_FOUND: { status: 404, fallback: true },
   METHOD_NOT_ALLOWED: { status: 405, fallback: true },
   NOT_ACCEPTABLE: { status: 406, fallback: true },
+  REQUEST_TIMEOUT: { status: 408, fallback: true },
   CONFLICT: { status: 409, fallback: true },
   INBOX_FULL: { status: 409 },
   PAYLOAD_TOO_LARGE: { status: 413, fallback: true },

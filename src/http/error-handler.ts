@@ -38,7 +38,8 @@ async function errorHandling(app: FastifyInstance): Promise<void> {
     const status = candidate >= 400 && candidate < 600 ? candidate : 500
     if (status >= 500) logFailure(request.log, error)
     const body = errorBody(error, status)
-    if (body.error === codes.UNAUTHORIZED) reply.header('www-authenticate', 'Bearer')
+    // A client without the token gets no further: the connection closes without reading the rest of the body.
+    if (body.error === codes.UNAUTHORIZED) reply.header('www-authenticate', 'Bearer').header('connection', 'close')
     return reply.status(status).send(body)
   })
 

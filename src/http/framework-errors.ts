@@ -12,14 +12,30 @@ export function frameworkErrors(error: FastifyError, _request: FastifyRequest, r
   })
 }
 
-export function clientErrorHandler(error: Error & { code?: string }, socket: Socket): void {
+/** A socket's request being answered, if any (Node keeps it there). */
+type HttpSocket = Socket & { _httpMessage?: { headersSent: boolean } }
+
+export function clientErrorHandler(error: Error & { code?: string }, socket: HttpSocket): void {
   if (error.code === 'ECONNRESET' || !socket.writable) return
+  if (error.code === 'ERR_HTTP_REQUEST_TIMEOUT') return answerTimeout(socket)
   const [status, code, message] =
     error.code === 'HPE_HEADER_OVERFLOW'
       ? ['431 Request Header Fields Too Large', codes.HEADERS_TOO_LARGE, 'The request headers are too large']
       : ['400 Bad Request', codes.BAD_REQUEST, 'The request is not valid HTTP']
+  socket.end(rawAnswer(status, code, message))
+}
+
+/**
+ * The request was still arriving after REQUEST_TIMEOUT_MS: 408 (unless an answer had begun),
+ * and the connection is closed at once, whatever the client keeps sending.
+ */
+function answerTimeout(socket: HttpSocket): void {
+  if (socket._httpMessage?.headersSent) return void socket.destroy()
+  const message = 'The request headers and body did not all arrive within REQUEST_TIMEOUT_MS'
+  socket.end(rawAnswer('408 Request Timeout', codes.REQUEST_TIMEOUT, message), () => socket.destroy())
+}
+
+function rawAnswer(status: string, code: string, message: string): string {
   const body = JSON.stringify({ error: code, message })
-  socket.end(
-    `HTTP/1.1 ${status}\r\nConnection: close\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`,
-  )
+  return `HTTP/1.1 ${status}\r\nConnection: close\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`
 }
