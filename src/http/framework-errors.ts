@@ -1,5 +1,6 @@
 // Errors Fastify and Node answer before any route or hook runs (a malformed URL, bytes that are
-// not HTTP) get the same {error, message} shape as every other error.
+// not HTTP, a request still arriving after REQUEST_TIMEOUT_MS) get the same {error, message}
+// shape as every other error.
 import type { Socket } from 'node:net'
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify'
 import { codes } from '../errors.js'
@@ -16,8 +17,8 @@ export function frameworkErrors(error: FastifyError, _request: FastifyRequest, r
 type HttpSocket = Socket & { _httpMessage?: { headersSent: boolean } }
 
 export function clientErrorHandler(error: Error & { code?: string }, socket: HttpSocket): void {
-  if (error.code === 'ECONNRESET' || !socket.writable) return
   if (error.code === 'ERR_HTTP_REQUEST_TIMEOUT') return answerTimeout(socket)
+  if (error.code === 'ECONNRESET' || !socket.writable) return
   const [status, code, message] =
     error.code === 'HPE_HEADER_OVERFLOW'
       ? ['431 Request Header Fields Too Large', codes.HEADERS_TOO_LARGE, 'The request headers are too large']
@@ -26,13 +27,15 @@ export function clientErrorHandler(error: Error & { code?: string }, socket: Htt
 }
 
 /**
- * The request was still arriving after REQUEST_TIMEOUT_MS: 408 (unless an answer had begun),
- * and the connection is closed at once, whatever the client keeps sending.
+ * The request was still arriving after REQUEST_TIMEOUT_MS: 408 (unless an answer had begun), and
+ * the connection is closed at once, whatever the client keeps sending (as Node itself does).
  */
 function answerTimeout(socket: HttpSocket): void {
-  if (socket._httpMessage?.headersSent) return void socket.destroy()
-  const message = 'The request headers and body did not all arrive within REQUEST_TIMEOUT_MS'
-  socket.end(rawAnswer('408 Request Timeout', codes.REQUEST_TIMEOUT, message), () => socket.destroy())
+  if (socket.writable && !socket._httpMessage?.headersSent) {
+    const message = 'The request headers and body did not all arrive within REQUEST_TIMEOUT_MS'
+    socket.write(rawAnswer('408 Request Timeout', codes.REQUEST_TIMEOUT, message))
+  }
+  socket.destroy()
 }
 
 function rawAnswer(status: string, code: string, message: string): string {

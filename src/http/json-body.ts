@@ -14,10 +14,11 @@ export function parseJsonBodies(app: FastifyInstance): void {
     // Many clients send Content-Type: application/json with every request: an empty body is no
     // body, which a route that takes none or makes it optional accepts, and validation refuses
     // where one is required ("body is required").
-    if ((text as string).trim() === '') return done(null, undefined)
+    const json = text as string
+    if (json.trim() === '') return done(null, undefined)
     let body: unknown
     try {
-      body = JSON.parse(text as string)
+      body = JSON.parse(json)
     } catch {
       return done(new FST_ERR_CTP_INVALID_JSON_BODY(), undefined)
     }

@@ -17,7 +17,8 @@ export function answerUnmatchedRoutes(app: FastifyInstance): void {
       reply.header('allow', allowed.join(', '))
       throw new MethodNotAllowedError(`${request.method} is not allowed on ${path}; it allows ${allowed.join(', ')}`)
     }
-    const unencoded = path.startsWith(DESTINATIONS) ? unencodedDestination(app, request.method, path.slice(DESTINATIONS.length)) : undefined
+    const destination = path.startsWith(DESTINATIONS) ? path.slice(DESTINATIONS.length) : undefined
+    const unencoded = destination === undefined ? undefined : unencodedDestination(app, request.method, destination)
     if (unencoded !== undefined) throw new ValidationError(unencoded)
     throw new NotFoundError(`Route ${request.method} ${path} not found`)
   })
