@@ -26,7 +26,9 @@ import queueRoutes from './http/routes/queue.js'
 import socketRoutes from './http/routes/sockets.js'
 import securityHeaders from './http/security-headers.js'
 import { refuseWorkWhileClosing } from './http/shutdown.js'
+import { slowClientTimeouts } from './http/slow-clients.js'
 import { createValidatorCompiler } from './http/validator.js'
+import { schemaErrorFormatter } from './http/validation-messages.js'
 import { DebugRequestLog, loggerOptions } from './logger.js'
 
 export interface BuildOptions {
@@ -49,6 +51,8 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     return503OnClosing: false,
     frameworkErrors,
     clientErrorHandler,
+    schemaErrorFormatter,
+    ...slowClientTimeouts(config),
   }).withTypeProvider<TypeBoxTypeProvider>()
 
   app.setValidatorCompiler(createValidatorCompiler())

@@ -57,6 +57,8 @@ export const ConfigSchema = Type.Object({
   DESTINATION_PROBE_MAX_MS: int(100, 600_000),
   OPS_WEBHOOK_URL: Type.Optional(Type.String({ pattern: '^https?://' })),
   BODY_LIMIT_BYTES: int(1, 1_048_576),
+  REQUEST_TIMEOUT_MS: int(100, 15_000, 3_600_000),
+  KEEP_ALIVE_TIMEOUT_MS: int(100, 5000, 3_600_000),
   SHUTDOWN_TIMEOUT_MS: int(0, 10_000),
 })
 

@@ -20,6 +20,7 @@ const CATALOGUE = {
   NOT_FOUND: { status: 404, fallback: true },
   METHOD_NOT_ALLOWED: { status: 405, fallback: true },
   NOT_ACCEPTABLE: { status: 406, fallback: true },
+  REQUEST_TIMEOUT: { status: 408, fallback: true },
   CONFLICT: { status: 409, fallback: true },
   INBOX_FULL: { status: 409 },
   PAYLOAD_TOO_LARGE: { status: 413, fallback: true },
@@ -73,6 +74,7 @@ export const BadRequestError = httpError('BAD_REQUEST')
 export const UnauthorizedError = httpError('UNAUTHORIZED')
 export const ForbiddenError = httpError('FORBIDDEN')
 export const NotFoundError = httpError('NOT_FOUND')
+export const MethodNotAllowedError = httpError('METHOD_NOT_ALLOWED')
 export const ConflictError = httpError('CONFLICT')
 export const InboxFullError = httpError('INBOX_FULL')
 export const IdempotencyKeyReusedError = httpError('IDEMPOTENCY_KEY_REUSED')

@@ -3,10 +3,10 @@
 import type { FastifyBaseLogger, FastifyError, FastifyInstance } from 'fastify'
 import fp from 'fastify-plugin'
 import { codes, fallbackCodeFor, isErrorCode, type ErrorCode } from '../errors.js'
+import { answerUnmatchedRoutes } from './unmatched-routes.js'
 
 const CODE_FOR_FASTIFY_ERROR: Record<string, ErrorCode> = {
   FST_ERR_CTP_INVALID_JSON_BODY: codes.INVALID_JSON,
-  FST_ERR_CTP_EMPTY_JSON_BODY: codes.INVALID_JSON,
   FST_ERR_CTP_BODY_TOO_LARGE: codes.PAYLOAD_TOO_LARGE,
   FST_ERR_CTP_INVALID_MEDIA_TYPE: codes.UNSUPPORTED_MEDIA_TYPE,
   FST_ERR_CTP_INVALID_CONTENT_LENGTH: codes.BAD_REQUEST,
@@ -38,13 +38,12 @@ async function errorHandling(app: FastifyInstance): Promise<void> {
     const status = candidate >= 400 && candidate < 600 ? candidate : 500
     if (status >= 500) logFailure(request.log, error)
     const body = errorBody(error, status)
-    if (body.error === codes.UNAUTHORIZED) reply.header('www-authenticate', 'Bearer')
+    // A client without the token gets no further: the connection closes without reading the rest of the body.
+    if (body.error === codes.UNAUTHORIZED) reply.header('www-authenticate', 'Bearer').header('connection', 'close')
     return reply.status(status).send(body)
   })
 
-  app.setNotFoundHandler((request, reply) =>
-    reply.status(404).send({ error: codes.NOT_FOUND, message: `Route ${request.method} ${request.url.split('?')[0]} not found` }),
-  )
+  answerUnmatchedRoutes(app)
 }
 
 export default fp(errorHandling, { name: 'error-handling' })

@@ -61,16 +61,16 @@ describe('dates', () => {
       body: { postbackUrl: 'https://example.com/', payload: {}, runAt: LEAP_SECOND },
     })
     expect(response.status).toBe(400)
-    expect(response.body).toEqual({ error: 'VALIDATION_ERROR', message: 'body/runAt must match format "date-time"' })
+    expect(response.body).toEqual({ error: 'VALIDATION_ERROR', message: 'body/runAt must be an RFC 3339 date-time with a zone, e.g. 2024-01-15T10:30:00Z' })
   })
 
   it.each(['createdFrom', 'createdTo'])('refuses such a %s when listing and in a bulk retry', async (field) => {
     const listed = await app.api(`/api/queue/postback?${field}=${encodeURIComponent(LEAP_SECOND)}`)
     expect(listed.status).toBe(400)
-    expect(listed.body.message).toBe(`querystring/${field} must match format "date-time"`)
+    expect(listed.body.message).toBe(`querystring/${field} must be an RFC 3339 date-time with a zone, e.g. 2024-01-15T10:30:00Z`)
     const retried = await app.api('/api/queue/postback/retry', { body: { [field]: LEAP_SECOND } })
     expect(retried.status).toBe(400)
-    expect(retried.body.message).toBe(`body/${field} must match format "date-time"`)
+    expect(retried.body.message).toBe(`body/${field} must be an RFC 3339 date-time with a zone, e.g. 2024-01-15T10:30:00Z`)
   })
 
   it('still accepts every RFC 3339 spelling that names an instant', async () => {

@@ -53,10 +53,10 @@ describe('POST /api/queue/postback', () => {
     expect(response.body).toEqual({ error: 'INVALID_JSON', message: expect.any(String) })
   })
 
-  it('refuses an empty JSON body with 400', async () => {
+  it('refuses an empty JSON body with 400 naming the body', async () => {
     const response = await app.api('/api/queue/postback', { method: 'POST', headers: { 'content-type': 'application/json' } })
     expect(response.status).toBe(400)
-    expect(response.body.error).toBe('INVALID_JSON')
+    expect(response.body).toEqual({ error: 'VALIDATION_ERROR', message: 'body is required: a JSON object' })
   })
 
   it('refuses a body that is not JSON with 415', async () => {

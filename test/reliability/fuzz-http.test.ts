@@ -14,16 +14,34 @@ const noDns: LookupFunction = ((_host: string, _options: unknown, callback: (err
 
 beforeAll(async () => {
   app = await startApp({ POSTBACK_ALLOW_PRIVATE_NETWORKS: 'false', BODY_LIMIT_BYTES: '65536' }, { lookup: noDns })
-  const doc = (await app.api('/docs/json')).body as { paths: Record<string, Record<string, unknown>> }
+  const doc = (await app.api('/docs/json')).body as { paths: Record<string, Record<string, Operation>> }
   routes = Object.entries(doc.paths).flatMap(([path, operations]) =>
-    Object.keys(operations).map((method) => ({ method: method.toUpperCase(), path: (param: string) => path.replace(/\{[^}]+\}/g, param) })),
+    Object.entries(operations).map(([method, operation]) => ({
+      method: method.toUpperCase(),
+      path: (param: string) => path.replace(/\{[^}]+\}/g, param),
+      template: path,
+      body: operation.requestBody?.content['application/json'],
+    })),
   )
 })
 afterAll(() => app.close())
 
+interface Operation {
+  requestBody?: { content: Record<string, RequestBody> }
+}
+
+interface RequestBody {
+  schema: { properties?: Record<string, unknown> }
+  example?: Record<string, unknown>
+  examples?: Record<string, { value: Record<string, unknown> }>
+}
+
 interface Route {
   method: string
   path: (param: string) => string
+  /** the path as the document writes it */
+  template: string
+  body: RequestBody | undefined
 }
 
 /** Every route of the OpenAPI document, so that a route added later is fuzzed too. */
@@ -34,6 +52,8 @@ const FIELDS = [
   'notify', 'channel', 'userId', 'event', 'data', 'ack', 'ackTimeoutMs', 'fallback', 'channels', 'expiresIn',
   'socketId', 'status', 'createdFrom', 'createdTo',
 ]
+/** The original service's routes, which accept unknown top-level fields and say so in `warnings`. */
+const SEED_ROUTES = ['POST /api/queue/postback', 'POST /api/socket/dispatch']
 const QUERY_KEYS = ['status', 'limit', 'cursor', 'postbackUrl', 'createdFrom', 'createdTo', 'channel', 'userId']
 
 /** JSON text nested `depth` levels deep, of arrays, objects or both. */
@@ -168,7 +188,7 @@ describe('HTTP fuzzing', () => {
       fc.asyncProperty(dateText, async (runAt) => {
         const response = await app.api('/api/queue/postback', { body: { postbackUrl: 'https://example.com/', payload: {}, runAt } })
         if (response.status === 400) {
-          expect(response.body.message, runAt).toBe('body/runAt must match format "date-time"')
+          expect(response.body.message, runAt).toBe('body/runAt must be an RFC 3339 date-time with a zone, e.g. 2024-01-15T10:30:00Z')
           return
         }
         expect(response.status, runAt).toBe(200)
@@ -177,6 +197,30 @@ describe('HTTP fuzzing', () => {
         expect(Number.isFinite(Date.parse(postback.nextAttemptAt ?? postback.updatedAt)), runAt).toBe(true)
         const listed = await app.api(`/api/queue/postback?limit=1&createdFrom=${encodeURIComponent(runAt)}`)
         expect(listed.status, runAt).toBe(200)
+      }),
+      { numRuns: 300 },
+    )
+  })
+
+  it('refuses an unknown body field on every route with 400 naming it, except the two seed routes, which say they ignored it', async () => {
+    const withBodies = routes.filter((route) => route.method !== 'GET')
+    expect(withBodies.length).toBeGreaterThanOrEqual(14)
+    const name = fc.stringMatching(/^[a-z][A-Za-z0-9_]{0,20}$/).filter((n) => n !== 'constructor')
+    await fc.assert(
+      fc.asyncProperty(fc.constantFrom(...withBodies), name, fc.jsonValue({ maxDepth: 2 }), async (route, field, value) => {
+        const known = route.body?.schema.properties ?? {}
+        fc.pre(!Object.hasOwn(known, field))
+        const example = route.body?.example ?? Object.values(route.body?.examples ?? {})[0]?.value ?? {}
+        const where = `${route.method} ${route.template} with ${field}`
+        const response = await app.api(route.path('p1'), { method: route.method, body: { ...example, [field]: value } })
+        if (SEED_ROUTES.includes(`${route.method} ${route.template}`)) {
+          expect(response.status, where).toBe(200)
+          expect(response.body.warnings, where).toEqual([`unknown field '${field}' ignored`])
+          return
+        }
+        expect(response.status, where).toBe(400)
+        expect(response.body.error, where).toBe('VALIDATION_ERROR')
+        expect(response.body.message, where).toMatch(new RegExp(`^body/${field} is not a known field`))
       }),
       { numRuns: 300 },
     )

@@ -343,7 +343,7 @@ export interface paths {
         put?: never;
         /**
          * Queue a postback
-         * @description Stores the postback durably, answers at once and delivers it in the background. A repeat with the same idempotency key within the retention window returns the first queueId and queues nothing.
+         * @description Stores the postback durably, answers at once and delivers it in the background. A repeat with the same idempotency key within the retention window returns the first queueId and queues nothing. Unknown top-level fields are ignored, as the original service did, and named in `warnings`; unknown fields inside `notify` are refused.
          */
         post: {
             parameters: {
@@ -438,6 +438,13 @@ export interface paths {
                             message: string;
                             /** @example 1705123456789-abc123def */
                             queueId: string;
+                            /**
+                             * @description only when the body had fields this route does not know: one line each, saying it was ignored
+                             * @example [
+                             *       "unknown field 'delay' ignored"
+                             *     ]
+                             */
+                            warnings?: string[];
                         };
                     };
                 };
@@ -1796,7 +1803,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Send an event to channels, users, or users in channels */
+        /**
+         * Send an event to channels, users, or users in channels
+         * @description Unknown top-level fields are ignored, as the original service did, and named in `warnings`; unknown fields inside `fallback` are refused.
+         */
         post: {
             parameters: {
                 query?: never;
@@ -1879,6 +1889,13 @@ export interface paths {
                             fallbackQueueId?: string;
                             /** @description with durable: the stored message, until each user acks their copy */
                             messageId?: string;
+                            /**
+                             * @description only when the body had fields this route does not know: one line each, saying it was ignored
+                             * @example [
+                             *       "unknown field 'delay' ignored"
+                             *     ]
+                             */
+                            warnings?: string[];
                         };
                     };
                 };

@@ -5,6 +5,7 @@ import type { FastifyInstance } from 'fastify'
 import fp from 'fastify-plugin'
 import { VERSION } from '../../version.js'
 import { asPage } from '../security-headers.js'
+import { closedObjects } from '../validator.js'
 
 async function docs(app: FastifyInstance) {
   // The UI's pages get the HTML security headers.
@@ -12,6 +13,8 @@ async function docs(app: FastifyInstance) {
     if (route.url.startsWith('/docs')) asPage(route)
   })
   await app.register(swagger, {
+    // Bodies are documented as they are validated: a field an object does not name is refused.
+    transform: ({ schema, url }) => ({ schema: schema?.body ? { ...schema, body: closedObjects(schema.body) } : schema, url }),
     openapi: {
       openapi: '3.1.0',
       info: {

@@ -7,6 +7,7 @@ import { InvalidCursorError } from '../../postbacks/store.js'
 import { PostbackDetailSchema, PostbackViewSchema } from '../../postbacks/types.js'
 import { noBodyAsEmptyObject } from '../json-body.js'
 import { apiErrors, bodyErrors, conflict, errorSchema, notFound, storeFull } from '../schemas.js'
+import { reportingUnknownFields } from '../unknown-fields.js'
 
 const QueuedSchema = Type.Object(
   {
@@ -37,13 +38,14 @@ const IdempotencyHeaders = Type.Object({
 const postbackRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.post(
     '/queue/postback',
-    {
+    reportingUnknownFields({
       schema: {
         summary: 'Queue a postback',
         tags: ['postbacks'],
         description:
           'Stores the postback durably, answers at once and delivers it in the background. A repeat with the same ' +
-          'idempotency key within the retention window returns the first queueId and queues nothing.',
+          'idempotency key within the retention window returns the first queueId and queues nothing. Unknown top-level ' +
+          'fields are ignored, as the original service did, and named in `warnings`; unknown fields inside `notify` are refused.',
         headers: IdempotencyHeaders,
         body: EnqueueBodySchema,
         response: {
@@ -54,7 +56,7 @@ const postbackRoutes: FastifyPluginAsyncTypebox = async (app) => {
           ...storeFull,
         },
       },
-    },
+    }),
     async (request, reply) => {
       const { id, created } = await app.postbacks.enqueue(request.body, request.headers['idempotency-key'])
       if (!created) reply.header('idempotent-replayed', 'true')

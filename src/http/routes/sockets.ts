@@ -1,6 +1,7 @@
 // /api/socket: push events to connected sockets (one, many, in batches, durably), see who is
 // connected, force sockets off and mint client tokens for browsers.
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
+import type { ValidateFunction } from 'ajv'
 import type { FastifySchema } from 'fastify'
 import Type from 'typebox'
 import { ValidationError } from '../../errors.js'
@@ -20,6 +21,8 @@ import {
 import { BatchBodySchema, BatchResultsSchema, DispatchBodySchema, DispatchedSchema, type DispatchBody } from '../../realtime/schemas/dispatch.js'
 import { Name } from '../../realtime/schemas/names.js'
 import { apiErrors, bodyErrors, errorSchema, storeFull } from '../schemas.js'
+import { reportingUnknownFields } from '../unknown-fields.js'
+import { describeSchemaErrors } from '../validation-messages.js'
 import { createValidatorCompiler } from '../validator.js'
 import inboxRoutes from './socket-inbox.js'
 import presenceRoutes from './socket-presence.js'
@@ -29,14 +32,10 @@ const inboxFull = { 409: errorSchema('With durable: a user already has SOCKET_IN
 /** A batch item is checked exactly as the dispatch route checks its body, with the errors named by place. */
 function itemCheck(): ItemCheck {
   const schema = DispatchBodySchema as FastifySchema
-  const validate = createValidatorCompiler()({ schema, httpPart: 'body', method: 'POST', url: '/api/socket/dispatch/batch' }) as {
-    (item: unknown): boolean
-    errors?: { instancePath: string; message?: string }[] | null
-  }
+  const validate = createValidatorCompiler()({ schema, httpPart: 'body', method: 'POST', url: '/api/socket/dispatch/batch' }) as ValidateFunction
   return (item, index) => {
     if (validate(item)) return { body: item as DispatchBody }
-    const [first] = validate.errors ?? []
-    return { refused: refusalOf(new ValidationError(`items/${index}${first?.instancePath ?? ''} ${first?.message ?? 'is not a dispatch'}`)) }
+    return { refused: refusalOf(new ValidationError(describeSchemaErrors(validate.errors ?? [], `items/${index}`))) }
   }
 }
 
@@ -45,14 +44,17 @@ const socketRoutes: FastifyPluginAsyncTypebox = async (app) => {
 
   app.post(
     '/socket/dispatch',
-    {
+    reportingUnknownFields({
       schema: {
         summary: 'Send an event to channels, users, or users in channels',
         tags: ['sockets'],
+        description:
+          'Unknown top-level fields are ignored, as the original service did, and named in `warnings`; unknown fields ' +
+          'inside `fallback` are refused.',
         body: DispatchBodySchema,
         response: { 200: DispatchedSchema, ...apiErrors, ...bodyErrors, ...inboxFull, ...storeFull },
       },
-    },
+    }),
     async (request) => {
       const result = await dispatchRequest(services, request.body)
       return { success: true as const, message: 'Event dispatched successfully', ...result }
