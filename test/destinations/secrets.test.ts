@@ -92,7 +92,10 @@ describe.each(await storesUnderTest())('signing secrets (%s store)', (store) => 
     expect(waiting.lastError).toMatch(/^SIGNING_SECRET_INVALID: .*POST \/api\/destinations\/:destination\/secret/)
     // A sleep only to show that nothing is sent, spent or counted meanwhile.
     await sleep(600)
-    for (const id of ids) expect(await postbackOf(app, id)).toMatchObject({ status: 'pending', attempts: [], retries: 0 })
+    // Tried again every DESTINATION_PROBE_MS, a postback may be caught between its claim and its hand-back.
+    for (const id of ids) {
+      expect(await postbackOf(app, id)).toMatchObject({ status: expect.stringMatching(/^(pending|processing)$/), attempts: [], retries: 0 })
+    }
     expect(receiver.requests).toHaveLength(0)
     expect((await app.api(path(destination))).body).toMatchObject({ state: 'active', lastError: expect.stringMatching(/^SIGNING_SECRET_INVALID/) })
     expect(await signingProblems(app)).toHaveLength(1)
