@@ -5,6 +5,7 @@ import { createAdapter } from '@socket.io/redis-streams-adapter'
 import { Redis } from 'ioredis'
 import { StoreUnavailableError } from '../errors.js'
 import type { InterServerEvents, RoomSelection } from './events.js'
+import { acksStayLocal } from './recovery.js'
 import type { IoServer, IoSocket } from './socket-server.js'
 
 /** The other instances, as far as the sockets are concerned (none with one instance). */
@@ -54,11 +55,13 @@ export function joinCluster(io: IoServer, { url, prefix }: { url: string; prefix
   const redis = new Redis(url, { maxRetriesPerRequest: 1 })
   redis.on('error', () => undefined) // reconnection is automatic; dispatch reports unavailability
   io.adapter(
-    createAdapter(redis, {
-      streamName: `${prefix}:socket.io`,
-      channelPrefix: `${prefix}:socket.io`,
-      sessionKeyPrefix: `${prefix}:socket.io:session:`,
-    }),
+    acksStayLocal(
+      createAdapter(redis, {
+        streamName: `${prefix}:socket.io`,
+        channelPrefix: `${prefix}:socket.io`,
+        sessionKeyPrefix: `${prefix}:socket.io:session:`,
+      }),
+    ),
   )
   io.on('room-size', (selection, answer) => answer(localCount(io, selection)))
 
