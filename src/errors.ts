@@ -36,6 +36,7 @@ const CATALOGUE = {
   TOKEN_EXPIRED: {},
   INVALID_TOKEN: {},
   RATE_LIMITED: {},
+  UNKNOWN_EVENT: {},
   TOO_MANY_CHANNELS: {},
   // /health problems only.
   REDIS_DATA_LOST: {},

@@ -13,9 +13,10 @@ import type {
 } from './events.js'
 import { ConnectionRefused, identify, type HandshakeAuth } from './handshake.js'
 import type { SocketMembership } from './membership/socket-membership.js'
-import { boundIncomingEvents, handshakeRefusal } from './packet-bounds.js'
+import { answerEvents } from './event-answers.js'
+import { handshakeRefusal, payloadBounds } from './packet-bounds.js'
 import { roomsOf } from './rooms.js'
-import { TokenBucket } from './throttle.js'
+import { rateLimit } from './throttle.js'
 
 export type IoServer = Server<ClientToServerEvents, ServerToClientEvents, InterServerEvents, SocketData>
 export type IoSocket = Socket<ClientToServerEvents, ServerToClientEvents, InterServerEvents, SocketData>
@@ -71,9 +72,8 @@ export function createSocketServer(httpServer: HttpServer, options: SocketServer
   io.on('connection', (socket) => {
     // A recovered connection gets its rooms and data back from Socket.IO.
     if (!socket.recovered) void socket.join(roomsOf(socket.data.channel, socket.data.userId))
-    throttle(socket, options.eventsPerSecond)
-    boundIncomingEvents(socket, options.maxPayloadBytes)
-    listenToClient(socket, options)
+    const events = answerEvents(socket, [rateLimit(options.eventsPerSecond), payloadBounds(options.maxPayloadBytes)])
+    listenToClient(socket, events, options)
     options.onLifecycle?.({ event: 'socket.connected', socket: connectionInfo(socket.id, socket.data) })
     socket.on('disconnect', (reason) => {
       void options.membership.gone(socket)
@@ -94,21 +94,4 @@ async function welcome(socket: IoSocket, options: SocketServerOptions): Promise<
   if (socket.disconnected) return
   socket.emit('connected', connectionInfo(socket.id, socket.data))
   await options.onConnected?.(socket)
-}
-
-/** Drops events past the socket's rate and tells it so, at most once a second. */
-function throttle(socket: IoSocket, eventsPerSecond: number): void {
-  const bucket = new TokenBucket(eventsPerSecond)
-  let warnedAt = 0
-  socket.use((_packet, next) => {
-    if (bucket.take()) return next()
-    const now = Date.now()
-    if (now - warnedAt >= 1000) {
-      warnedAt = now
-      socket.emit('error', {
-        error: codes.RATE_LIMITED,
-        message: `more than ${eventsPerSecond} events per second: events are being dropped`,
-      })
-    }
-  })
 }
