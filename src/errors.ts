@@ -38,6 +38,7 @@ const CATALOGUE = {
   RATE_LIMITED: {},
   UNKNOWN_EVENT: {},
   TOO_MANY_CHANNELS: {},
+  TOO_MANY_SOCKETS: {},
   // /health problems only.
   REDIS_DATA_LOST: {},
   // The start of a postback's lastError.

@@ -16,6 +16,7 @@ import type { SocketMembership } from './membership/socket-membership.js'
 import { answerEvents } from './event-answers.js'
 import { handshakeRefusal, payloadBounds } from './packet-bounds.js'
 import { roomsOf } from './rooms.js'
+import { createSeats } from './seats.js'
 import { rateLimit } from './throttle.js'
 
 export type IoServer = Server<ClientToServerEvents, ServerToClientEvents, InterServerEvents, SocketData>
@@ -33,6 +34,8 @@ export interface SocketServerOptions {
   relay: boolean
   /** a client back within this long gets what it missed; 0 turns recovery off */
   recoveryMs: number
+  /** sockets one user may hold on this instance; more are refused */
+  maxSocketsPerUser: number
   /** presence and occupancy: told of every socket entering and leaving a channel */
   membership: SocketMembership
   /** runs once a socket is connected and in its channels (the inbox replays its user's messages) */
@@ -69,9 +72,21 @@ export function createSocketServer(httpServer: HttpServer, options: SocketServer
     )
   })
 
+  // Last: a socket refused after taking its seat would hold it until its connection closes.
+  const seats = createSeats(options.maxSocketsPerUser)
+  io.use((socket, next) => next(seats.take(socket)))
+
   io.on('connection', (socket) => {
-    // A recovered connection gets its rooms and data back from Socket.IO.
-    if (!socket.recovered) void socket.join(roomsOf(socket.data.channel, socket.data.userId))
+    // A recovered connection skips the handshake (and gets its rooms and data back from Socket.IO).
+    if (socket.recovered) {
+      const refused = seats.take(socket)
+      if (refused) {
+        // Written at once: in a cluster, socket.emit would reach the socket only after Redis answered.
+        io.local.to(socket.id).emit('error', refused.data)
+        socket.disconnect()
+        return
+      }
+    } else void socket.join(roomsOf(socket.data.channel, socket.data.userId))
     const events = answerEvents(socket, [rateLimit(options.eventsPerSecond), payloadBounds(options.maxPayloadBytes)])
     listenToClient(socket, events, options)
     options.onLifecycle?.({ event: 'socket.connected', socket: connectionInfo(socket.id, socket.data) })

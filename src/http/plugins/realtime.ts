@@ -59,6 +59,7 @@ async function realtime(app: FastifyInstance, { config }: { config: Config }) {
     eventsPerSecond: config.SOCKET_EVENTS_PER_SECOND,
     relay: config.SOCKET_RELAY,
     recoveryMs: config.SOCKET_RECOVERY_MS,
+    maxSocketsPerUser: config.SOCKET_MAX_PER_USER,
     membership,
     onConnected: async (socket) =>
       inbox.replay(socket).catch((error: unknown) => app.log.warn({ err: error, userId: socket.data.userId }, 'inbox not replayed')),
