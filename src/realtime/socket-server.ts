@@ -15,6 +15,7 @@ import { ConnectionRefused, identify, type HandshakeAuth } from './handshake.js'
 import type { SocketMembership } from './membership/socket-membership.js'
 import { answerEvents } from './event-answers.js'
 import { handshakeRefusal, payloadBounds } from './packet-bounds.js'
+import { boundedSessionAdapter, type RecoveryBounds } from './recovery.js'
 import { roomsOf } from './rooms.js'
 import { createSeats } from './seats.js'
 import { rateLimit } from './throttle.js'
@@ -32,8 +33,8 @@ export interface SocketServerOptions {
   eventsPerSecond: number
   /** relay client messages to the rest of the sender's channel */
   relay: boolean
-  /** a client back within this long gets what it missed; 0 turns recovery off */
-  recoveryMs: number
+  /** a client back within `windowMs` gets what it missed, within bounds; a window of 0 turns recovery off */
+  recovery: RecoveryBounds
   /** sockets one user may hold on this instance; more are refused */
   maxSocketsPerUser: number
   /** presence and occupancy: told of every socket entering and leaving a channel */
@@ -50,8 +51,11 @@ export function createSocketServer(httpServer: HttpServer, options: SocketServer
     serveClient: true,
     cors: { origin: options.corsOrigin, credentials: true },
     maxHttpBufferSize: options.maxPayloadBytes,
-    ...(options.recoveryMs > 0
-      ? { connectionStateRecovery: { maxDisconnectionDuration: options.recoveryMs, skipMiddlewares: true } }
+    ...(options.recovery.windowMs > 0
+      ? {
+          connectionStateRecovery: { maxDisconnectionDuration: options.recovery.windowMs, skipMiddlewares: true },
+          adapter: boundedSessionAdapter(options.recovery),
+        }
       : {}),
   })
 
