@@ -35,6 +35,20 @@ export function createInboxDelivery(store: InboxStore, log: { warn(details: obje
     ;(socket as unknown as Untyped).emit(message.event, message, ackOf(socket.data.userId, message.messageId))
   }
 
+  /**
+   * Sends the next page of the socket's replay; answers the seq of its last message, or undefined
+   * when there was none. A function of its own so that the page is not kept alive while the
+   * replay waits for the socket: to a client that stops reading, that wait can last long.
+   */
+  async function sendPage(socket: IoSocket, after: number, sent: Set<string>): Promise<number | undefined> {
+    const page = await store.pending(socket.data.userId, after, PAGE, PAGE_BYTES, Date.now())
+    for (const { message } of page) {
+      send(socket, message)
+      sent.add(message.messageId)
+    }
+    return page.at(-1)?.seq
+  }
+
   return {
     /** Live delivery to sockets of this instance. */
     deliver(sockets: IoSocket[], message: InboxMessage): void {
@@ -51,15 +65,7 @@ export function createInboxDelivery(store: InboxStore, log: { warn(details: obje
       const sent = new Set<string>()
       holding.set(socket.id, held)
       try {
-        let after = 0
-        for (;;) {
-          const page = await store.pending(socket.data.userId, after, PAGE, PAGE_BYTES, Date.now())
-          for (const { seq, message } of page) {
-            send(socket, message)
-            sent.add(message.messageId)
-            after = seq
-          }
-          if (page.length === 0) break
+        for (let after = await sendPage(socket, 0, sent); after !== undefined; after = await sendPage(socket, after, sent)) {
           await drained(socket)
           if (socket.disconnected) break
         }
