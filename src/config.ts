@@ -24,8 +24,11 @@ export const ConfigSchema = Type.Object({
   SOCKET_MAX_PAYLOAD_BYTES: int(1024, 65_536, 100 * 1024 * 1024),
   SOCKET_EVENTS_PER_SECOND: int(1, 50, 100_000),
   SOCKET_RECOVERY_MS: int(0, 120_000),
+  SOCKET_RECOVERY_MAX_BYTES: int(1024, 64 * 1024 * 1024),
+  SOCKET_RECOVERY_MAX_REPLAY_BYTES: int(1024, 1024 * 1024),
   SOCKET_OCCUPANCY_DEBOUNCE_MS: int(0, 2000, 3_600_000),
   SOCKET_INBOX_MAX_PER_USER: int(1, 1000, 1_000_000),
+  SOCKET_MAX_PER_USER: int(1, 20, 100_000),
   LOG_LEVEL: oneOf(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], 'info'),
   // The drivers say which kinds exist (src/stores/registry.ts).
   STORE: Type.String({ pattern: '^[a-z][a-z0-9-]*$', default: 'sqlite' }),

@@ -37,7 +37,9 @@ const CATALOGUE = {
   TOKEN_EXPIRED: {},
   INVALID_TOKEN: {},
   RATE_LIMITED: {},
+  UNKNOWN_EVENT: {},
   TOO_MANY_CHANNELS: {},
+  TOO_MANY_SOCKETS: {},
   // /health problems only.
   REDIS_DATA_LOST: {},
   // A /health problem, and the start of the lastError of the postbacks it keeps from being sent.

@@ -1,17 +1,17 @@
 // What a connected client may send: ping, message (echoed, relayed to its channel and reported
 // to the backend), subscribe/unsubscribe and presence. Every payload is checked; a bad one gets an
-// answer, never an exception.
+// answer, never an exception (and an ack always gets one: event-answers.ts).
 import Compile from 'typebox/compile'
 import { ForbiddenError, ValidationError, codes } from '../errors.js'
 import { channelRefusal } from './channel-access.js'
+import type { EventAnswers } from './event-answers.js'
 import {
   ChannelRequestSchema,
   ClientMessageSchema,
+  type ClientAnswers,
   type ConnectionInfo,
   type LifecycleEvent,
-  type PresenceAck,
   type SocketData,
-  type SubscriptionAck,
 } from './events.js'
 import { isValidName } from './handshake.js'
 import type { SocketMembership } from './membership/socket-membership.js'
@@ -44,21 +44,21 @@ export const connectionInfo = (socketId: string, data: SocketData): ConnectionIn
 
 const refusal = (error: unknown) => ({ ok: false as const, ...refusalOf(error) })
 
-export function listenToClient(socket: IoSocket, options: ClientEventOptions): void {
-  socket.on('ping', (ack) => {
+const MALFORMED_MESSAGE = 'message must be an object {event, data} with a non-empty string event of at most 200 characters'
+
+export function listenToClient(socket: IoSocket, events: EventAnswers, options: ClientEventOptions): void {
+  events.on('ping', async () => {
     const pong = { timestamp: new Date().toISOString() }
     socket.emit('pong', pong)
-    if (typeof ack === 'function') ack(pong)
+    return pong
   })
 
-  socket.on('message', (message: unknown) => {
+  events.on('message', async ([message]) => {
     const receivedAt = new Date().toISOString()
     if (!validMessage.Check(message)) {
-      socket.emit('error', {
-        error: codes.VALIDATION_ERROR,
-        message: 'message must be an object {event, data} with a non-empty string event of at most 200 characters',
-      })
-      return
+      const malformed = { error: codes.VALIDATION_ERROR, message: MALFORMED_MESSAGE }
+      socket.emit('error', malformed)
+      return { ok: false, ...malformed }
     }
     const original = { event: message.event, data: message.data, timestamp: receivedAt }
     socket.emit('message-received', { originalMessage: original, receivedAt })
@@ -73,10 +73,12 @@ export function listenToClient(socket: IoSocket, options: ClientEventOptions): v
       socket: connectionInfo(socket.id, socket.data),
       message: { event: message.event, data: message.data },
     })
+    return { ok: true, receivedAt }
   })
 
   const { membership } = options
-  answerWith(socket, 'subscribe', async (channel) => {
+  const channelRequest = channelRequestOf(events)
+  channelRequest('subscribe', async (channel) => {
     const outOfScope = channelRefusal(socket.data, channel)
     if (outOfScope) return refusal(new ForbiddenError(outOfScope))
     const { data } = socket
@@ -91,7 +93,7 @@ export function listenToClient(socket: IoSocket, options: ClientEventOptions): v
     return { ok: true, channel }
   })
 
-  answerWith(socket, 'unsubscribe', async (channel) => {
+  channelRequest('unsubscribe', async (channel) => {
     const { data } = socket
     if (data.channels.includes(channel)) {
       data.channels = data.channels.filter((c) => c !== channel)
@@ -102,7 +104,7 @@ export function listenToClient(socket: IoSocket, options: ClientEventOptions): v
     return { ok: true, channel }
   })
 
-  answerWith(socket, 'presence', async (channel): Promise<PresenceAck> => {
+  channelRequest('presence', async (channel) => {
     if (!isPresenceChannel(channel)) {
       return refusal(new ValidationError(`channel "${channel}" is not a presence channel: its name must start with ${PRESENCE_PREFIX}`))
     }
@@ -112,22 +114,13 @@ export function listenToClient(socket: IoSocket, options: ClientEventOptions): v
   })
 }
 
-/**
- * Answers a `{channel}` request through its ack: a malformed request, or a failure on the way (the
- * store unreachable), gets `{ok: false, error, message}`.
- */
-function answerWith(
-  socket: IoSocket,
-  event: 'subscribe' | 'unsubscribe' | 'presence',
-  handle: (channel: string) => Promise<SubscriptionAck | PresenceAck>,
-): void {
-  socket.on(event, (request: unknown, ack: unknown) => {
-    const reply = (answer: SubscriptionAck | PresenceAck) => {
-      if (typeof ack === 'function') (ack as (answer: SubscriptionAck | PresenceAck) => void)(answer)
-    }
-    if (!validRequest.Check(request) || !isValidName(request.channel)) {
-      return reply(refusal(new ValidationError('expected {channel} with 1 to 200 characters and no control characters')))
-    }
-    handle(request.channel).then(reply, (error: unknown) => reply(refusal(error)))
-  })
+/** Handles a `{channel}` request: a malformed one is answered `{ok: false}` before `handle` runs. */
+function channelRequestOf(events: EventAnswers) {
+  return <E extends 'subscribe' | 'unsubscribe' | 'presence'>(event: E, handle: (channel: string) => Promise<ClientAnswers[E]>) =>
+    events.on(event, async ([request]) => {
+      if (!validRequest.Check(request) || !isValidName(request.channel)) {
+        return refusal(new ValidationError('expected {channel} with 1 to 200 characters and no control characters'))
+      }
+      return handle(request.channel)
+    })
 }

@@ -5,6 +5,7 @@ import { createAdapter } from '@socket.io/redis-streams-adapter'
 import { Redis } from 'ioredis'
 import { StoreUnavailableError } from '../errors.js'
 import type { InterServerEvents, RoomSelection } from './events.js'
+import { boundedClusterAdapter, type RecoveryBounds } from './recovery.js'
 import type { IoServer, IoSocket } from './socket-server.js'
 
 /** The other instances, as far as the sockets are concerned (none with one instance). */
@@ -50,15 +51,18 @@ export function localPeers(io: IoServer): Peers {
   }
 }
 
-export function joinCluster(io: IoServer, { url, prefix }: { url: string; prefix: string }): Peers {
+export function joinCluster(io: IoServer, { url, prefix, recovery }: { url: string; prefix: string; recovery: RecoveryBounds }): Peers {
   const redis = new Redis(url, { maxRetriesPerRequest: 1 })
   redis.on('error', () => undefined) // reconnection is automatic; dispatch reports unavailability
   io.adapter(
-    createAdapter(redis, {
-      streamName: `${prefix}:socket.io`,
-      channelPrefix: `${prefix}:socket.io`,
-      sessionKeyPrefix: `${prefix}:socket.io:session:`,
-    }),
+    boundedClusterAdapter(
+      createAdapter(redis, {
+        streamName: `${prefix}:socket.io`,
+        channelPrefix: `${prefix}:socket.io`,
+        sessionKeyPrefix: `${prefix}:socket.io:session:`,
+      }),
+      recovery,
+    ),
   )
   io.on('room-size', (selection, answer) => answer(localCount(io, selection)))
 

@@ -58,12 +58,23 @@ export type SubscriptionAck = { ok: true; channel: string } | Refusal
 
 export type PresenceAck = { ok: true; channel: string; members: Member[] } | Refusal
 
+export type MessageAck = { ok: true; receivedAt: string } | Refusal
+
+/** What the ack of each client event is answered; a refused event's ack gets a Refusal. */
+export interface ClientAnswers {
+  ping: { timestamp: string }
+  message: MessageAck
+  subscribe: SubscriptionAck
+  unsubscribe: SubscriptionAck
+  presence: PresenceAck
+}
+
 export interface ClientToServerEvents {
-  ping: (ack?: (pong: { timestamp: string }) => void) => void
-  message: (message: ClientMessage) => void
-  subscribe: (request: ChannelRequest, ack?: (answer: SubscriptionAck) => void) => void
-  unsubscribe: (request: ChannelRequest, ack?: (answer: SubscriptionAck) => void) => void
-  presence: (request: ChannelRequest, ack?: (answer: PresenceAck) => void) => void
+  ping: (ack?: (pong: ClientAnswers['ping']) => void) => void
+  message: (message: ClientMessage, ack?: (answer: ClientAnswers['message']) => void) => void
+  subscribe: (request: ChannelRequest, ack?: (answer: ClientAnswers['subscribe']) => void) => void
+  unsubscribe: (request: ChannelRequest, ack?: (answer: ClientAnswers['unsubscribe']) => void) => void
+  presence: (request: ChannelRequest, ack?: (answer: ClientAnswers['presence']) => void) => void
 }
 
 export interface ServerToClientEvents {

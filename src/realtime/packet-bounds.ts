@@ -3,32 +3,25 @@
 // nested thousands of levels deep overflows the stack outside any try/catch, killing the process.
 import { codes } from '../errors.js'
 import { MAX_JSON_DEPTH, findJsonViolation } from '../json-bounds.js'
+import { shownName, type EventGate } from './event-answers.js'
 import { ConnectionRefused, type Handshake } from './handshake.js'
-import type { IoSocket } from './socket-server.js'
-
-/** How many characters of a refused event's name the error repeats. */
-const NAME_SHOWN = 100
 
 /**
- * Drops events whose arguments nest deeper than MAX_JSON_DEPTH or, binary attachments included,
+ * Refuses events whose arguments nest deeper than MAX_JSON_DEPTH or, binary attachments included,
  * hold more than maxBytes; the client gets an `error` event (and its ack, if any, an `{ok: false}`).
  */
-export function boundIncomingEvents(socket: IoSocket, maxBytes: number): void {
-  socket.use((packet, next) => {
-    const [name, ...rest] = packet as unknown[]
-    const ack = typeof rest.at(-1) === 'function' ? (rest.pop() as (answer: unknown) => void) : undefined
+export function payloadBounds(maxBytes: number): EventGate {
+  return (name, args) => {
     // The argument list is one level above the arguments themselves.
-    const violation = findJsonViolation(rest, { maxDepth: MAX_JSON_DEPTH + 1, maxBytes })
-    if (violation === undefined) return next()
-    const event = JSON.stringify(String(name).slice(0, NAME_SHOWN))
+    const violation = findJsonViolation(args, { maxDepth: MAX_JSON_DEPTH + 1, maxBytes })
+    if (violation === undefined) return undefined
+    const event = shownName(name)
     const message =
       violation.problem === 'depth'
         ? `argument ${Number(violation.field) + 1} of ${event} is nested deeper than ${MAX_JSON_DEPTH} levels`
         : `${event} carries more than ${maxBytes} bytes`
-    const refusal = { error: codes.VALIDATION_ERROR, message }
-    socket.emit('error', refusal)
-    ack?.({ ok: false, ...refusal })
-  })
+    return { error: codes.VALIDATION_ERROR, message, tell: true }
+  }
 }
 
 /** Why a connection whose handshake `auth` nests deeper than MAX_JSON_DEPTH is refused. */

@@ -13,9 +13,12 @@ import type {
 } from './events.js'
 import { ConnectionRefused, identify, type HandshakeAuth } from './handshake.js'
 import type { SocketMembership } from './membership/socket-membership.js'
-import { boundIncomingEvents, handshakeRefusal } from './packet-bounds.js'
+import { answerEvents } from './event-answers.js'
+import { handshakeRefusal, payloadBounds } from './packet-bounds.js'
+import { boundedSessionAdapter, type RecoveryBounds } from './recovery.js'
 import { roomsOf } from './rooms.js'
-import { TokenBucket } from './throttle.js'
+import { createSeats } from './seats.js'
+import { rateLimit } from './throttle.js'
 
 export type IoServer = Server<ClientToServerEvents, ServerToClientEvents, InterServerEvents, SocketData>
 export type IoSocket = Socket<ClientToServerEvents, ServerToClientEvents, InterServerEvents, SocketData>
@@ -30,8 +33,10 @@ export interface SocketServerOptions {
   eventsPerSecond: number
   /** relay client messages to the rest of the sender's channel */
   relay: boolean
-  /** a client back within this long gets what it missed; 0 turns recovery off */
-  recoveryMs: number
+  /** a client back within `windowMs` gets what it missed, within bounds; a window of 0 turns recovery off */
+  recovery: RecoveryBounds
+  /** sockets one user may hold on this instance; more are refused */
+  maxSocketsPerUser: number
   /** presence and occupancy: told of every socket entering and leaving a channel */
   membership: SocketMembership
   /** runs once a socket is connected and in its channels (the inbox replays its user's messages) */
@@ -46,8 +51,11 @@ export function createSocketServer(httpServer: HttpServer, options: SocketServer
     serveClient: true,
     cors: { origin: options.corsOrigin, credentials: true },
     maxHttpBufferSize: options.maxPayloadBytes,
-    ...(options.recoveryMs > 0
-      ? { connectionStateRecovery: { maxDisconnectionDuration: options.recoveryMs, skipMiddlewares: true } }
+    ...(options.recovery.windowMs > 0
+      ? {
+          connectionStateRecovery: { maxDisconnectionDuration: options.recovery.windowMs, skipMiddlewares: true },
+          adapter: boundedSessionAdapter(options.recovery),
+        }
       : {}),
   })
 
@@ -68,12 +76,23 @@ export function createSocketServer(httpServer: HttpServer, options: SocketServer
     )
   })
 
+  // Last: a socket refused after taking its seat would hold it until its connection closes.
+  const seats = createSeats(options.maxSocketsPerUser)
+  io.use((socket, next) => next(seats.take(socket)))
+
   io.on('connection', (socket) => {
-    // A recovered connection gets its rooms and data back from Socket.IO.
-    if (!socket.recovered) void socket.join(roomsOf(socket.data.channel, socket.data.userId))
-    throttle(socket, options.eventsPerSecond)
-    boundIncomingEvents(socket, options.maxPayloadBytes)
-    listenToClient(socket, options)
+    // A recovered connection skips the handshake (and gets its rooms and data back from Socket.IO).
+    if (socket.recovered) {
+      const refused = seats.take(socket)
+      if (refused) {
+        // Written at once: in a cluster, socket.emit would reach the socket only after Redis answered.
+        io.local.to(socket.id).emit('error', refused.data)
+        socket.disconnect()
+        return
+      }
+    } else void socket.join(roomsOf(socket.data.channel, socket.data.userId))
+    const events = answerEvents(socket, [rateLimit(options.eventsPerSecond), payloadBounds(options.maxPayloadBytes)])
+    listenToClient(socket, events, options)
     options.onLifecycle?.({ event: 'socket.connected', socket: connectionInfo(socket.id, socket.data) })
     socket.on('disconnect', (reason) => {
       void options.membership.gone(socket)
@@ -94,21 +113,4 @@ async function welcome(socket: IoSocket, options: SocketServerOptions): Promise<
   if (socket.disconnected) return
   socket.emit('connected', connectionInfo(socket.id, socket.data))
   await options.onConnected?.(socket)
-}
-
-/** Drops events past the socket's rate and tells it so, at most once a second. */
-function throttle(socket: IoSocket, eventsPerSecond: number): void {
-  const bucket = new TokenBucket(eventsPerSecond)
-  let warnedAt = 0
-  socket.use((_packet, next) => {
-    if (bucket.take()) return next()
-    const now = Date.now()
-    if (now - warnedAt >= 1000) {
-      warnedAt = now
-      socket.emit('error', {
-        error: codes.RATE_LIMITED,
-        message: `more than ${eventsPerSecond} events per second: events are being dropped`,
-      })
-    }
-  })
 }

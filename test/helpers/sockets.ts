@@ -1,5 +1,6 @@
 // Real socket.io-client connections, closed by the test that opened them.
 import { io, type ManagerOptions, type Socket, type SocketOptions } from 'socket.io-client'
+import WebSocket from 'ws'
 import { TOKEN } from './app.js'
 
 export interface Connected {
@@ -67,4 +68,31 @@ export function recordEvents(socket: Socket): { name: string; payload: any }[] {
   const seen: { name: string; payload: any }[] = []
   socket.onAny((name: string, payload: unknown) => seen.push({ name, payload }))
   return seen
+}
+
+/**
+ * A bare WebSocket speaking Engine.IO v4 that connects to the main namespace with `token`, as a
+ * client written by hand would, and then stops reading (what it is sent piles up on the way).
+ */
+export async function stalledSocket(url: string, token: string): Promise<WebSocket> {
+  const ws = new WebSocket(`${url.replace(/^http/, 'ws')}/socket.io/?EIO=4&transport=websocket`)
+  await new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(() => {
+      ws.terminate()
+      reject(new Error('the raw socket was not connected in 10 s'))
+    }, 10_000)
+    ws.on('error', reject)
+    ws.on('message', (data: Buffer) => {
+      const text = data.toString()
+      // The Engine.IO open packet, then the namespace's CONNECT answer.
+      if (text.startsWith('0{')) ws.send(`40${JSON.stringify({ token })}`)
+      if (text.startsWith('40')) {
+        clearTimeout(timer)
+        ws.pause()
+        resolve()
+      }
+      if (text.startsWith('44')) reject(new Error(`connection refused: ${text}`))
+    })
+  })
+  return ws
 }

@@ -22,6 +22,8 @@ const message = (event = 'e', data: unknown = { n: made }): InboxMessage => ({
 })
 const quiet = { warn: () => undefined, error: () => undefined }
 const HOUR = 3_600_000
+/** A page bound no message here comes near. */
+const ANY_SIZE = 1_000_000
 
 describe.each(stores)('%s inbox store', (kind) => {
   async function open(): Promise<InboxStore> {
@@ -38,11 +40,23 @@ describe.each(stores)('%s inbox store', (kind) => {
     const now = Date.now()
     const sent = [message(), message(), message()]
     for (const m of sent) expect(await store.add(['ana', 'bia'], m, now + HOUR, 10, now)).toEqual({})
-    const all = await store.pending('ana', 0, 10, now)
+    const all = await store.pending('ana', 0, 10, ANY_SIZE, now)
     expect(all.map((f) => f.message)).toEqual(sent)
-    expect(ids(await store.pending('ana', all[0]!.seq, 1, now))).toEqual([sent[1]!.messageId])
-    expect(ids(await store.pending('bia', 0, 10, now))).toEqual(sent.map((m) => m.messageId))
+    expect(ids(await store.pending('ana', all[0]!.seq, 1, ANY_SIZE, now))).toEqual([sent[1]!.messageId])
+    expect(ids(await store.pending('bia', 0, 10, ANY_SIZE, now))).toEqual(sent.map((m) => m.messageId))
     expect(await store.stats('ana', now)).toEqual({ pending: 3, oldestAt: sent[0]!.timestamp })
+  })
+
+  it('ends a page before the message that takes it past maxBytes, but always gives the first', async () => {
+    const store = await open()
+    const now = Date.now()
+    const sent = [message('e', 'x'.repeat(1000)), message('e', 'y'.repeat(1000)), message('e', 'z'.repeat(1000))]
+    for (const m of sent) await store.add(['ana'], m, now + HOUR, 10, now)
+    const size = Buffer.byteLength(JSON.stringify(sent[0]))
+    expect(ids(await store.pending('ana', 0, 10, 2 * size + 10, now))).toEqual([sent[0]!.messageId, sent[1]!.messageId])
+    expect(ids(await store.pending('ana', 0, 10, 1, now))).toEqual([sent[0]!.messageId])
+    const [first] = await store.pending('ana', 0, 10, 1, now)
+    expect(ids(await store.pending('ana', first!.seq, 10, 3 * size + 10, now))).toEqual([sent[1]!.messageId, sent[2]!.messageId])
   })
 
   it('removes one user’s copy on ack, once', async () => {
@@ -62,7 +76,7 @@ describe.each(stores)('%s inbox store', (kind) => {
     await store.add(['ana'], message('short'), now + 1000, 10, now)
     await store.add(['ana'], message('long'), now + HOUR, 10, now)
     const later = now + 2000
-    expect((await store.pending('ana', 0, 10, later)).map((f) => f.message.event)).toEqual(['long'])
+    expect((await store.pending('ana', 0, 10, ANY_SIZE, later)).map((f) => f.message.event)).toEqual(['long'])
     expect((await store.stats('ana', later)).pending).toBe(1)
     await store.add(['bia'], message('short'), now + 1000, 10, now)
     while ((await store.purgeExpired(later, 100)) > 0);
@@ -87,7 +101,7 @@ describe.each(stores)('%s inbox store', (kind) => {
     await store.add(['ana'], message(), now + HOUR, 10, now)
     await store.add(['ana'], message(), now + HOUR, 10, now)
     expect(await store.clear('ana')).toBe(2)
-    expect(await store.pending('ana', 0, 10, now)).toEqual([])
+    expect(await store.pending('ana', 0, 10, ANY_SIZE, now)).toEqual([])
   })
 
   it('lists the users with pending messages, most first, at most limit', async () => {

@@ -41,6 +41,9 @@ export interface SocketErrorPayload {
 
 export type SubscriptionAck = { ok: true; channel: string } | { ok: false; error: string; message: string }
 
+/** What a `message` sent with an ack is answered. */
+export type MessageAck = { ok: true; receivedAt: string } | { ok: false; error: string; message: string }
+
 export interface Pong {
   timestamp: string
 }
@@ -81,7 +84,7 @@ export interface ServerToClientEvents {
 
 export interface ClientToServerEvents {
   ping: (ack?: (pong: Pong) => void) => void
-  message: (message: ClientMessage) => void
+  message: (message: ClientMessage, ack?: (answer: MessageAck) => void) => void
   subscribe: (request: { channel: string }, ack?: (answer: SubscriptionAck) => void) => void
   unsubscribe: (request: { channel: string }, ack?: (answer: SubscriptionAck) => void) => void
   presence: (request: { channel: string }, ack?: (answer: PresenceAck) => void) => void

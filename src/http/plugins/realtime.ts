@@ -50,6 +50,11 @@ async function realtime(app: FastifyInstance, { config }: { config: Config }) {
   const tracker = cluster ? await openRedisTracker(config.REDIS_URL, config.REDIS_PREFIX, trackerOptions) : createLocalTracker(trackerOptions)
   const membership = createSocketMembership(tracker, log)
 
+  const recovery = {
+    windowMs: config.SOCKET_RECOVERY_MS,
+    maxKeptBytes: config.SOCKET_RECOVERY_MAX_BYTES,
+    maxReplayBytes: config.SOCKET_RECOVERY_MAX_REPLAY_BYTES,
+  }
   // Sockets connect only once the app listens, after the inbox below exists.
   const io = createSocketServer(app.server, {
     path: config.SOCKET_PATH,
@@ -58,7 +63,8 @@ async function realtime(app: FastifyInstance, { config }: { config: Config }) {
     maxPayloadBytes: config.SOCKET_MAX_PAYLOAD_BYTES,
     eventsPerSecond: config.SOCKET_EVENTS_PER_SECOND,
     relay: config.SOCKET_RELAY,
-    recoveryMs: config.SOCKET_RECOVERY_MS,
+    recovery,
+    maxSocketsPerUser: config.SOCKET_MAX_PER_USER,
     membership,
     onConnected: async (socket) =>
       inbox.replay(socket).catch((error: unknown) => app.log.warn({ err: error, userId: socket.data.userId }, 'inbox not replayed')),
@@ -67,7 +73,7 @@ async function realtime(app: FastifyInstance, { config }: { config: Config }) {
     },
   })
   ready(announcer(io, occupancyListeners))
-  const peers = cluster ? joinCluster(io, { url: config.REDIS_URL, prefix: config.REDIS_PREFIX }) : localPeers(io)
+  const peers = cluster ? joinCluster(io, { url: config.REDIS_URL, prefix: config.REDIS_PREFIX, recovery }) : localPeers(io)
   const inboxStore = await openInboxStore(config, { warn: (message) => app.log.warn(message), error: (message) => app.log.error(message) })
   const inbox = createInbox(io, peers, inboxStore, { maxPerUser: config.SOCKET_INBOX_MAX_PER_USER, log })
   app.decorate('io', io)

@@ -1,13 +1,18 @@
 // Hands durable messages to this instance's sockets, each with an ack callback that removes the
-// user's copy. A connecting socket first gets its user's pending messages in the order stored;
-// messages dispatched meanwhile wait until that replay is done, so the order holds and nothing
-// slips between the replay's read and the live delivery.
+// user's copy. A connecting socket first gets its user's pending messages in the order stored,
+// a page at a time, the next page once the socket has taken the last: a client that stops reading
+// holds up one page in the server's memory, not its whole inbox. Messages dispatched meanwhile
+// wait until that replay is done, so the order holds and nothing slips between the replay's read
+// and the live delivery.
+import { drained } from '../back-pressure.js'
 import type { InboxMessage } from '../schemas/inbox.js'
 import type { IoSocket } from '../socket-server.js'
 import type { InboxStore } from './store.js'
 
-/** Messages read from the store at a time during a replay. */
+/** A replay page: at most this many messages… */
 const PAGE = 100
+/** …and at most this much stored JSON (or one message, if that alone is larger). */
+const PAGE_BYTES = 256 * 1024
 
 /** Dispatched event names are chosen by callers, so they are not part of the typed event map. */
 type Untyped = { emit(event: string, ...args: unknown[]): boolean }
@@ -16,13 +21,32 @@ export function createInboxDelivery(store: InboxStore, log: { warn(details: obje
   /** per socket being replayed to: the live messages held back until the replay ends */
   const holding = new Map<string, InboxMessage[]>()
 
+  /**
+   * The callback that acks one user's copy. Made apart from the message: it waits as long as the
+   * client does not ack, and must not keep the message's data alive meanwhile.
+   */
+  const ackOf = (userId: string, messageId: string) => () =>
+    void store.ack(userId, messageId).catch((error: unknown) => {
+      // Not removed: the message comes again at the next connect, and the client drops it by messageId.
+      log.warn({ err: error, messageId }, 'inbox ack not recorded')
+    })
+
   function send(socket: IoSocket, message: InboxMessage): void {
-    const ack = () =>
-      void store.ack(socket.data.userId, message.messageId).catch((error: unknown) => {
-        // Not removed: the message comes again at the next connect, and the client drops it by messageId.
-        log.warn({ err: error, messageId: message.messageId }, 'inbox ack not recorded')
-      })
-    ;(socket as unknown as Untyped).emit(message.event, message, ack)
+    ;(socket as unknown as Untyped).emit(message.event, message, ackOf(socket.data.userId, message.messageId))
+  }
+
+  /**
+   * Sends the next page of the socket's replay; answers the seq of its last message, or undefined
+   * when there was none. A function of its own so that the page is not kept alive while the
+   * replay waits for the socket: to a client that stops reading, that wait can last long.
+   */
+  async function sendPage(socket: IoSocket, after: number, sent: Set<string>): Promise<number | undefined> {
+    const page = await store.pending(socket.data.userId, after, PAGE, PAGE_BYTES, Date.now())
+    for (const { message } of page) {
+      send(socket, message)
+      sent.add(message.messageId)
+    }
+    return page.at(-1)?.seq
   }
 
   return {
@@ -41,15 +65,9 @@ export function createInboxDelivery(store: InboxStore, log: { warn(details: obje
       const sent = new Set<string>()
       holding.set(socket.id, held)
       try {
-        let after = 0
-        for (;;) {
-          const page = await store.pending(socket.data.userId, after, PAGE, Date.now())
-          for (const { seq, message } of page) {
-            send(socket, message)
-            sent.add(message.messageId)
-            after = seq
-          }
-          if (page.length < PAGE || socket.disconnected) break
+        for (let after = await sendPage(socket, 0, sent); after !== undefined; after = await sendPage(socket, after, sent)) {
+          await drained(socket)
+          if (socket.disconnected) break
         }
       } finally {
         holding.delete(socket.id)

@@ -27,8 +27,11 @@ export interface InboxStore {
    * `maxPerUser` unexpired messages, nothing is stored and that user is named.
    */
   add(userIds: string[], message: InboxMessage, expiresAt: number, maxPerUser: number, now: number): Promise<AddResult>
-  /** A user's unexpired messages stored after `afterSeq`, in the order stored, at most `limit`. */
-  pending(userId: string, afterSeq: number, limit: number, now: number): Promise<StoredMessage[]>
+  /**
+   * A user's unexpired messages stored after `afterSeq`, in the order stored: at most `limit`, and
+   * no more than `maxBytes` of stored JSON (UTF-8) in all, unless the first alone is larger.
+   */
+  pending(userId: string, afterSeq: number, limit: number, maxBytes: number, now: number): Promise<StoredMessage[]>
   /** Removes the user's copy; false when it was not there (acked already, expired, cleared). */
   ack(userId: string, messageId: string): Promise<boolean>
   /** How many unexpired messages the user has, and when the oldest was dispatched (ISO-8601). */

@@ -72,19 +72,24 @@ end
 return ''`,
 })
 
-/** A user's messages after seq `after`, in order. Result: {seq, body, seq, body, …}. */
+/**
+ * A user's messages after seq `after`, in order: at most `limit`, and at most `maxBytes` of bodies
+ * unless the first alone is larger. Result: {seq, body, seq, body, …}.
+ */
 export const pendingMessages = defineScript<string[]>({
-  args: [...COMMON, 'userId', 'after', 'limit'],
+  args: [...COMMON, 'userId', 'after', 'limit', 'maxBytes'],
   lua: `${LIBRARY}
-local user = ARGV[3]
+local user, budget = ARGV[3], tonumber(ARGV[6])
 purge_user(user)
 local found = redis.call('ZRANGEBYSCORE', key_order(user), '(' .. ARGV[4], '+inf', 'WITHSCORES', 'LIMIT', 0, tonumber(ARGV[5]))
 if #found == 0 then return {} end
 local ids = {}
 for i = 1, #found, 2 do table.insert(ids, found[i]) end
 local bodies = redis.call('HMGET', key_messages(user), unpack(ids))
-local result = {}
+local result, bytes = {}, 0
 for i, body in ipairs(bodies) do
+  bytes = bytes + #body
+  if i > 1 and bytes > budget then break end
   table.insert(result, found[i * 2])
   table.insert(result, body)
 end

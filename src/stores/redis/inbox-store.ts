@@ -32,8 +32,8 @@ export async function openRedisInboxStore(url: string, prefix: string): Promise<
       return full === '' ? {} : { full }
     },
 
-    async pending(userId, after, limit, now): Promise<StoredMessage[]> {
-      const flat = await answered(pendingMessages(redis, { ...base(now), userId, after, limit }))
+    async pending(userId, after, limit, maxBytes, now): Promise<StoredMessage[]> {
+      const flat = await answered(pendingMessages(redis, { ...base(now), userId, after, limit, maxBytes }))
       const found: StoredMessage[] = []
       for (let i = 0; i < flat.length; i += 2) found.push({ seq: Number(flat[i]), message: JSON.parse(flat[i + 1]!) as InboxMessage })
       return found

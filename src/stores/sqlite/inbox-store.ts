@@ -136,8 +136,15 @@ export function createSqliteInboxStore(dataDir: string, disk: DiskWatch): InboxS
   return {
     add: (userIds, message, expiresAt, maxPerUser, now) => add({ userIds, message, expiresAt, maxPerUser, now }),
 
-    async pending(userId, afterSeq, limit, now): Promise<StoredMessage[]> {
-      return sql.pending.all(userId, afterSeq, now, limit).map((row) => ({ seq: row.seq, message: JSON.parse(row.body) as InboxMessage }))
+    async pending(userId, afterSeq, limit, maxBytes, now): Promise<StoredMessage[]> {
+      const page: StoredMessage[] = []
+      let bytes = 0
+      for (const row of sql.pending.iterate(userId, afterSeq, now, limit)) {
+        bytes += Buffer.byteLength(row.body)
+        if (page.length > 0 && bytes > maxBytes) break
+        page.push({ seq: row.seq, message: JSON.parse(row.body) as InboxMessage })
+      }
+      return page
     },
 
     ack: async (userId, messageId) => disk.write(() => sql.ack.run(userId, messageId).changes > 0),
