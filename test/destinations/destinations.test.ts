@@ -117,6 +117,20 @@ describe.each(await storesUnderTest())('destinations (%s store)', (store) => {
     expect(ended.some((p) => p.status === 'completed')).toBe(true)
   })
 
+  it('fails postbacks to a path answering 500 after their attempts without holding the rest of the host (default settings)', async () => {
+    const target = await receiver((request) => (request.path === '/broken' ? { status: 500 } : { hang: true }))
+    const app = await start()
+    const destination = `http://127.0.0.1:${target.port}`
+    // Six 500s in a row, back to back: the seed's "failed after 3 attempts", twice.
+    for (let i = 0; i < 2; i++) {
+      const id = await enqueue(app, { postbackUrl: target.url('/broken'), payload: { i } })
+      expect(await postbackIn(app, id, ['failed'])).toMatchObject({ retries: 2, lastStatusCode: 500 })
+    }
+    expect((await app.api(path(destination))).body.state).toBe('active')
+    const other = await enqueue(app, { postbackUrl: target.url('/slow'), payload: {} })
+    await postbackIn(app, other, ['processing'], 5000)
+  })
+
   it('signs with a destination’s own secret, and with both the new and the old during a rotation', async () => {
     const target = await receiver()
     const app = await start({ POSTBACK_SIGNING_SECRET: SECRET })
