@@ -108,11 +108,11 @@ export function createPostbackService(options: PostbackServiceOptions) {
     },
 
     async stats(): Promise<QueueStats> {
-      const { byStatus, oldestPendingAt } = await store.counts()
+      const { byStatus, oldestDueAt } = await store.counts()
       return {
         counts: byStatus,
         total: Object.values(byStatus).reduce((a, b) => a + b, 0),
-        oldestPendingAgeMs: oldestPendingAt === null ? null : Math.max(0, Date.now() - oldestPendingAt),
+        oldestPendingAgeMs: oldestDueAt === null ? null : Math.max(0, Date.now() - oldestDueAt),
         inFlight: deliveries.inFlight(),
         hosts: await store.destinations(),
       }

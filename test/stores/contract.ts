@@ -274,16 +274,20 @@ export function storeContract(kind: StoreKind): void {
       expect(await store.retry(later.id, Date.now())).toMatchObject({ ok: true })
     })
 
-    it('counts by status and dates only what waits for an attempt', async () => {
-      const { store } = await fresh()
+    it('counts by status and dates only what is due and waits for an attempt', async () => {
+      const { store } = await fresh(hostConcurrency(1))
       const handler = consume(store)
       handler.answer = () => 'hold'
-      await store.add(postback())
+      await store.add(postback({ postbackUrl: urlOf(A) }))
       await waitFor(() => handler.inFlight.length === 1, { what: 'in flight' })
-      expect(await store.counts()).toMatchObject({ byStatus: { pending: 0, processing: 1 }, oldestPendingAt: null })
-      const waiting = postback({ delayMs: 60_000 })
-      await store.add(waiting)
-      expect(await store.counts()).toMatchObject({ byStatus: { pending: 1, processing: 1 }, oldestPendingAt: waiting.createdAt })
+      expect(await store.counts()).toMatchObject({ byStatus: { pending: 0, processing: 1 }, oldestDueAt: null })
+      // Scheduled for later, however long ago it was queued: not due, so not dated.
+      await store.add(postback({ postbackUrl: urlOf(B), at: Date.now() - 60_000, delayMs: 120_000 }))
+      expect(await store.counts()).toMatchObject({ byStatus: { pending: 1, processing: 1 }, oldestDueAt: null })
+      // Due, waiting for its destination's one slot.
+      const due = postback({ postbackUrl: urlOf(A), at: Date.now() - 5000 })
+      await store.add(due)
+      expect(await store.counts()).toMatchObject({ byStatus: { pending: 2, processing: 1 }, oldestDueAt: due.runAt })
     })
   })
 

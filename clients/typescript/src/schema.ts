@@ -1430,7 +1430,7 @@ export interface paths {
                                 canceled: number;
                             };
                             total: number;
-                            /** @description age of the oldest pending postback */
+                            /** @description how long the postback due the longest has waited for its attempt (now − its next attempt time), ms; null when none is due. Postbacks scheduled for later (delayMs, runAt, a retry) are not late */
                             oldestPendingAgeMs: number | null;
                             /** @description deliveries under way on this instance */
                             inFlight: number;

@@ -9,6 +9,8 @@ import { toDetail, toView, type PostbackRecord } from './record.js'
 
 /** A prefix-filtered page reads at most this many index entries before it returns what it has. */
 const SCAN_BUDGET = 5000
+/** Destinations whose due sets one round trip reads, dating the oldest due postback. */
+const DUE_BATCH = 500
 
 export function createReads(redis: Redis, keys: RedisKeys) {
   async function records(ids: string[]): Promise<[Partial<PostbackRecord>, string[]][]> {
@@ -26,6 +28,25 @@ export function createReads(redis: Redis, keys: RedisKeys) {
 
   const views = async (ids: string[]): Promise<PostbackView[]> =>
     (await records(ids)).map(([hash, attempts]) => toView(hash, attempts))
+
+  /**
+   * The earliest due time up to `now` over every destination's due set, which holds exactly the
+   * postbacks waiting for an attempt (not in flight, not behind an earlier one of their ordering key).
+   */
+  async function oldestDue(now: number): Promise<number | null> {
+    const destinations = await redis.zrange(keys.destinations, 0, -1)
+    let oldest: number | null = null
+    for (let start = 0; start < destinations.length; start += DUE_BATCH) {
+      const pipeline = redis.pipeline()
+      for (const destination of destinations.slice(start, start + DUE_BATCH)) {
+        pipeline.zrange(keys.due(destination), '-inf', now, 'BYSCORE', 'LIMIT', 0, 1, 'WITHSCORES')
+      }
+      for (const [, score] of (await replies(pipeline)) as string[][]) {
+        if (score !== undefined && (oldest === null || Number(score) < oldest)) oldest = Number(score)
+      }
+    }
+    return oldest
+  }
 
   return {
     view: async (id: string): Promise<PostbackView | undefined> => (await views([id]))[0],
@@ -81,11 +102,9 @@ export function createReads(redis: Redis, keys: RedisKeys) {
     async counts(): Promise<QueueCounts> {
       const pipeline = redis.pipeline()
       for (const status of STATUSES) pipeline.zcard(keys.byStatus(status))
-      pipeline.zrange(keys.byStatus('pending'), 0, 0)
       const results = await replies(pipeline)
       const byStatus = Object.fromEntries(STATUSES.map((s, i) => [s, Number(results[i])])) as QueueCounts['byStatus']
-      const [oldest] = results[STATUSES.length] as string[]
-      return { byStatus, oldestPendingAt: oldest ? Number(oldest.slice(0, 13)) : null }
+      return { byStatus, oldestDueAt: await oldestDue(Date.now()) }
     },
   }
 }
