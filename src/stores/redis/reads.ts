@@ -59,13 +59,10 @@ export function createReads(redis: Redis, keys: RedisKeys) {
     /** Ids newest first from one index, honouring the filter, starting after `cursor`. */
     async page(query: ListQuery & { index: string }): Promise<ListPage> {
       if (query.cursor !== undefined && !/^\d{13}-[0-9a-z]{9}$/.test(query.cursor)) throw new InvalidCursorError()
-      const min = query.createdFrom === undefined ? '-' : `[${String(query.createdFrom).padStart(13, '0')}`
-      let max =
-        query.cursor !== undefined
-          ? `(${query.cursor}`
-          : query.createdTo === undefined
-            ? '+'
-            : `(${String(query.createdTo + 1).padStart(13, '0')}`
+      const range = idRange(query.createdFrom, query.createdTo)
+      if (range === undefined) return { items: [] }
+      const { min } = range
+      let max = query.cursor !== undefined ? `(${query.cursor}` : range.max
       const items: PostbackView[] = []
       let scanned = 0
       for (;;) {
@@ -127,6 +124,23 @@ function countsOf(hash: Record<string, string>): BucketCounts {
 }
 
 /** The replies of a pipeline. exec() resolves even when commands failed: the first failure throws. */
+/** Ids begin with their creation time in 13 digits (epoch ms up to the year 2286). */
+const ID_TIME_DIGITS = 13
+const ID_TIME_MAX = 10 ** ID_TIME_DIGITS - 1
+
+/**
+ * The lexical bounds of the ids created from `from` to `to` (epoch ms, both included), or
+ * undefined when no id can be; a time past either end of what ids hold selects all or nothing.
+ */
+function idRange(from: number | undefined, to: number | undefined): { min: string; max: string } | undefined {
+  if ((from !== undefined && from > ID_TIME_MAX) || (to !== undefined && to < 0)) return undefined
+  const digits = (ms: number) => String(ms).padStart(ID_TIME_DIGITS, '0')
+  return {
+    min: from === undefined || from <= 0 ? '-' : `[${digits(from)}`,
+    max: to === undefined || to >= ID_TIME_MAX ? '+' : `(${digits(to + 1)}`,
+  }
+}
+
 export async function replies(pipeline: ChainableCommander): Promise<unknown[]> {
   const results = await pipeline.exec()
   if (results === null) throw new Error('the pipeline was not run')
