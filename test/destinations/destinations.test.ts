@@ -180,6 +180,25 @@ describe.each(await storesUnderTest())('destinations (%s store)', (store) => {
     expect((await app.api('/metrics')).body).toContain('qsp_callbacks_queued_total 2')
   })
 
+  it('posts the callback with the query values of the postback’s URLs redacted, while GET keeps them as queued', async () => {
+    const ok = await receiver()
+    const callbacks = await receiver()
+    const app = await start()
+    const postbackUrl = ok.url('/hook?token=s3cr3t&x=1')
+    const failureCallbackUrl = callbacks.url('/failed?key=k3y')
+    const id = await enqueue(app, { postbackUrl, payload: {}, callbackUrl: callbacks.url('/done?sig=abc'), failureCallbackUrl })
+    const [callback] = await callbacks.waitForRequests(1)
+    expect(callback!.path).toBe('/done')
+    expect(callback!.query).toEqual({ sig: 'abc' })
+    expect(JSON.parse(callback!.body).postback).toMatchObject({
+      id,
+      postbackUrl: ok.url('/hook?token=REDACTED&x=REDACTED'),
+      callbackUrl: callbacks.url('/done?sig=REDACTED'),
+      failureCallbackUrl: callbacks.url('/failed?key=REDACTED'),
+    })
+    expect((await app.api(`/api/queue/postback/${id}`)).body).toMatchObject({ postbackUrl, failureCallbackUrl })
+  })
+
   it('keeps the order of an ordering key with a receiver that fails some attempts', async () => {
     let calls = 0
     const target = await receiver(() => ({ status: ++calls % 3 === 0 ? 500 : 200 }))
