@@ -33,7 +33,7 @@ export function renderStats(stats, rules) {
       el('div', { id: `count-${status}` }, el('dt', { textContent: status }), el('dd', { textContent: String(stats.counts[status]) })),
     ),
   )
-  const oldest = stats.oldestPendingAgeMs === null ? 'nothing pending' : `oldest pending ${Math.round(stats.oldestPendingAgeMs / 1000)}s`
+  const oldest = stats.oldestPendingAgeMs === null ? 'nothing late' : `oldest due ${Math.round(stats.oldestPendingAgeMs / 1000)}s ago`
   $('#queue-extra').textContent = `${stats.inFlight} in flight on this instance · ${oldest}`
 }
 

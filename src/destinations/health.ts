@@ -1,4 +1,4 @@
-// The circuit breaker that loses nothing (SPEC §7): a destination whose receiver keeps failing is
+// The circuit breaker that loses nothing (SPEC §7): a destination whose host keeps failing is
 // quarantined — its postbacks wait, pending, spending no attempts — and one real attempt now and
 // then probes it until it answers again. Pure rules, applied by both store drivers (the Redis
 // driver mirrors them in Lua, held to them by the store contract tests).
@@ -8,13 +8,19 @@ import type { AttemptResult } from '../postbacks/delivery/http-client.js'
 /** What an attempt says about the receiver's health. */
 export type StreakSignal = 'fail' | 'ok' | 'none'
 
-/** Network errors, timeouts, 5xx and 429 count; a 2xx ends the streak; other answers do neither. */
+/** The answers that say the host itself is unwell, not one of its endpoints. */
+const HOST_FAILURE_STATUSES: ReadonlySet<number> = new Set([429, 502, 503, 504])
+
+/**
+ * Network errors, timeouts, 429, 502, 503 and 504 count; a 2xx ends the streak; any other answer
+ * (a 500 from one path, a 4xx) is that endpoint's own and does neither, so it never holds the rest
+ * of its host.
+ */
 export function streakSignalOf(result: AttemptResult): StreakSignal {
   const status = result.statusCode
   if (status === undefined) return result.permanent ? 'none' : 'fail'
   if (status >= 200 && status < 300) return 'ok'
-  if (status >= 500 || status === 429) return 'fail'
-  return 'none'
+  return HOST_FAILURE_STATUSES.has(status) ? 'fail' : 'none'
 }
 
 /** Counted failures in a row before a destination can be quarantined. */

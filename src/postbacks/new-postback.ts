@@ -5,6 +5,7 @@ import { ValidationError } from '../errors.js'
 import { literalBlockReason } from './delivery/ssrf-guard.js'
 import { destinationOf } from '../destinations/canonical.js'
 import { fingerprintOf } from './fingerprint.js'
+import { MAX_DELAY_MS, instantOf } from './instants.js'
 import type { EnqueueBody } from './schemas.js'
 import type { NewPostback } from './types.js'
 
@@ -111,8 +112,11 @@ function firstAttemptAt(input: EnqueueBody, now: number): number {
     throw new ValidationError('give delayMs or runAt, not both')
   }
   if (input.delayMs !== undefined) return now + input.delayMs
-  if (input.runAt !== undefined) return Math.max(now, Date.parse(input.runAt))
-  return now
+  if (input.runAt === undefined) return now
+  if (Date.parse(input.runAt) > now + MAX_DELAY_MS) {
+    throw new ValidationError(`runAt must be at most ${MAX_DELAY_MS} ms (365 days) from now, as far ahead as delayMs may go`)
+  }
+  return Math.max(now, instantOf('runAt', input.runAt))
 }
 
 const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/

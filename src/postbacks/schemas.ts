@@ -1,6 +1,7 @@
 // What a caller may send to queue or re-queue postbacks. Rules a JSON schema cannot say (URL
 // scheme, header syntax, server limits) are checked by new-postback.ts.
 import Type, { type Static } from 'typebox'
+import { EARLIEST, LATEST, MAX_DELAY_MS } from './instants.js'
 import { HTTP_METHODS, STATUSES } from './types.js'
 
 const Name = (description: string) => Type.String({ minLength: 1, maxLength: 200, description })
@@ -37,9 +38,14 @@ export const EnqueueBodySchema = Type.Object(
       Type.String({ minLength: 1, maxLength: 255, description: 'same as the Idempotency-Key header' }),
     ),
     delayMs: Type.Optional(
-      Type.Integer({ minimum: 0, maximum: 31_536_000_000, description: 'wait this long before the first attempt' }),
+      Type.Integer({ minimum: 0, maximum: MAX_DELAY_MS, description: 'wait this long before the first attempt (at most 365 days)' }),
     ),
-    runAt: Type.Optional(Type.String({ format: 'date-time', description: 'make the first attempt at this time' })),
+    runAt: Type.Optional(
+      Type.String({
+        format: 'date-time',
+        description: `make the first attempt at this time: at most ${MAX_DELAY_MS} ms (365 days) from now, as delayMs`,
+      }),
+    ),
     maxAttempts: Type.Optional(
       Type.Integer({ minimum: 1, description: 'attempts in all for this postback (at most POSTBACK_MAX_ATTEMPTS_LIMIT)' }),
     ),
@@ -78,11 +84,13 @@ export type EnqueueBody = Static<typeof EnqueueBodySchema>
 export const LIST_LIMIT_DEFAULT = 1000
 export const RETRY_STATUS_DEFAULT = 'failed'
 
+const DATE_RANGE = `${EARLIEST} to ${LATEST}`
+
 /** Which postbacks a filter selects; shared by listing and bulk retry. */
 export const FilterProperties = {
   postbackUrl: Type.Optional(Type.String({ minLength: 1, description: 'only postbacks whose URL starts with this' })),
-  createdFrom: Type.Optional(Type.String({ format: 'date-time', description: 'created at or after this time' })),
-  createdTo: Type.Optional(Type.String({ format: 'date-time', description: 'created at or before this time' })),
+  createdFrom: Type.Optional(Type.String({ format: 'date-time', description: `created at or after this time (${DATE_RANGE})` })),
+  createdTo: Type.Optional(Type.String({ format: 'date-time', description: `created at or before this time (${DATE_RANGE})` })),
 }
 
 export const RetryFilterSchema = Type.Object(

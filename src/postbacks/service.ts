@@ -7,6 +7,7 @@ import type { Signing } from './delivery/signing.js'
 import type { DestinationStats } from './destination-window.js'
 import { createDeliveries } from './deliveries.js'
 import type { EndingOptions } from './endings.js'
+import { instantOf } from './instants.js'
 import { newPostback, type PostbackRules } from './new-postback.js'
 import type { QueueStats } from './stats.js'
 import { LIST_LIMIT_DEFAULT, RETRY_STATUS_DEFAULT, type EnqueueBody, type ListQueryInput, type RetryFilter } from './schemas.js'
@@ -111,11 +112,11 @@ export function createPostbackService(options: PostbackServiceOptions) {
     },
 
     async stats(): Promise<QueueStats> {
-      const { byStatus, oldestPendingAt } = await store.counts()
+      const { byStatus, oldestDueAt } = await store.counts()
       return {
         counts: byStatus,
         total: Object.values(byStatus).reduce((a, b) => a + b, 0),
-        oldestPendingAgeMs: oldestPendingAt === null ? null : Math.max(0, Date.now() - oldestPendingAt),
+        oldestPendingAgeMs: oldestDueAt === null ? null : Math.max(0, Date.now() - oldestDueAt),
         inFlight: deliveries.inFlight(),
         hosts: await store.destinations(),
       }
@@ -150,7 +151,7 @@ function unwrap(result: ChangeResult, id: string, verb: string): PostbackView {
 function toStoreFilter(filter: { postbackUrl?: string; createdFrom?: string; createdTo?: string }): ListFilter {
   return {
     ...(filter.postbackUrl === undefined ? {} : { urlPrefix: filter.postbackUrl }),
-    ...(filter.createdFrom === undefined ? {} : { createdFrom: Date.parse(filter.createdFrom) }),
-    ...(filter.createdTo === undefined ? {} : { createdTo: Date.parse(filter.createdTo) }),
+    ...(filter.createdFrom === undefined ? {} : { createdFrom: instantOf('createdFrom', filter.createdFrom) }),
+    ...(filter.createdTo === undefined ? {} : { createdTo: instantOf('createdTo', filter.createdTo) }),
   }
 }

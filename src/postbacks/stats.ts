@@ -11,7 +11,8 @@ export const QueueStatsSchema = Type.Object(
     counts: Type.Object(counts),
     total: Type.Integer({ minimum: 0 }),
     oldestPendingAgeMs: Type.Union([Type.Integer({ minimum: 0 }), Type.Null()], {
-      description: 'age of the oldest pending postback',
+      description:
+        'how long the postback due the longest has waited for its attempt (now − its next attempt time), ms; null when none is due. Postbacks scheduled for later (delayMs, runAt, a retry) are not late',
     }),
     inFlight: Type.Integer({ minimum: 0, description: 'deliveries under way on this instance' }),
     hosts: Type.Array(

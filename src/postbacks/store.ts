@@ -41,8 +41,12 @@ export type ChangeResult =
 
 export interface QueueCounts {
   byStatus: Record<PostbackStatus, number>
-  /** createdAt of the oldest postback waiting for an attempt (pending, not processing), epoch ms */
-  oldestPendingAt: number | null
+  /**
+   * The earliest next attempt time among the postbacks that are due and wait for an attempt
+   * (pending, not processing, not behind an earlier one of their ordering key; next attempt ≤ now),
+   * epoch ms; null when none is due. A postback scheduled for later is not late.
+   */
+  oldestDueAt: number | null
 }
 
 /** A postback that reached completed or failed. */

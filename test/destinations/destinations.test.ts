@@ -111,6 +111,20 @@ describe.each(await storesUnderTest())('destinations (%s store)', (store) => {
     expect(ended.some((p) => p.status === 'completed')).toBe(true)
   })
 
+  it('fails postbacks to a path answering 500 after their attempts without holding the rest of the host (default settings)', async () => {
+    const target = await receiver((request) => (request.path === '/broken' ? { status: 500 } : { hang: true }))
+    const app = await start()
+    const destination = `http://127.0.0.1:${target.port}`
+    // Six 500s in a row, back to back: the seed's "failed after 3 attempts", twice.
+    for (let i = 0; i < 2; i++) {
+      const id = await enqueue(app, { postbackUrl: target.url('/broken'), payload: { i } })
+      expect(await postbackIn(app, id, ['failed'])).toMatchObject({ retries: 2, lastStatusCode: 500 })
+    }
+    expect((await app.api(path(destination))).body.state).toBe('active')
+    const other = await enqueue(app, { postbackUrl: target.url('/slow'), payload: {} })
+    await postbackIn(app, other, ['processing'], 5000)
+  })
+
   it('signs with a destination’s own secret, and with both the new and the old during a rotation', async () => {
     const target = await receiver()
     const app = await start({ POSTBACK_SIGNING_SECRET: SECRET })
@@ -158,6 +172,25 @@ describe.each(await storesUnderTest())('destinations (%s store)', (store) => {
     await sleep(300)
     expect(callbacks.requests).toHaveLength(2)
     expect((await app.api('/metrics')).body).toContain('qsp_callbacks_queued_total 2')
+  })
+
+  it('posts the callback with the query values of the postback’s URLs redacted, while GET keeps them as queued', async () => {
+    const ok = await receiver()
+    const callbacks = await receiver()
+    const app = await start()
+    const postbackUrl = ok.url('/hook?token=s3cr3t&x=1')
+    const failureCallbackUrl = callbacks.url('/failed?key=k3y')
+    const id = await enqueue(app, { postbackUrl, payload: {}, callbackUrl: callbacks.url('/done?sig=abc'), failureCallbackUrl })
+    const [callback] = await callbacks.waitForRequests(1)
+    expect(callback!.path).toBe('/done')
+    expect(callback!.query).toEqual({ sig: 'abc' })
+    expect(JSON.parse(callback!.body).postback).toMatchObject({
+      id,
+      postbackUrl: ok.url('/hook?token=REDACTED&x=REDACTED'),
+      callbackUrl: callbacks.url('/done?sig=REDACTED'),
+      failureCallbackUrl: callbacks.url('/failed?key=REDACTED'),
+    })
+    expect((await app.api(`/api/queue/postback/${id}`)).body).toMatchObject({ postbackUrl, failureCallbackUrl })
   })
 
   it('keeps the order of an ordering key with a receiver that fails some attempts', async () => {

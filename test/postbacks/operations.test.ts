@@ -4,7 +4,7 @@ import { cleanupAfterEach } from '../helpers/cleanup.js'
 import { postbackIn, postbackOf } from '../helpers/postbacks.js'
 import { storesUnderTest } from '../helpers/redis.js'
 import { startReceiver } from '../helpers/receiver.js'
-import { sleep } from '../helpers/wait.js'
+import { sleep, waitFor } from '../helpers/wait.js'
 
 const { own } = cleanupAfterEach()
 const receive = async (...args: Parameters<typeof startReceiver>) => own(await startReceiver(...args))
@@ -159,7 +159,27 @@ describe.each(stores)('%s store', (store) => {
         total: 3,
         inFlight: 0,
       })
-      expect(stats.oldestPendingAgeMs).toBeGreaterThanOrEqual(0)
+      // The pending one is not due for a minute: nothing is late.
+      expect(stats.oldestPendingAgeMs).toBeNull()
+    })
+
+    it('dates the postback due the longest, never one scheduled for later (a runAt next week is no lag)', async () => {
+      const receiver = await receive()
+      const app = await start()
+      const nextWeek = new Date(Date.now() + 7 * 86_400_000).toISOString()
+      await enqueue(app, { postbackUrl: receiver.url(), payload: {}, runAt: nextWeek })
+      expect((await app.api('/api/queue/stats')).body).toMatchObject({ counts: { pending: 1 }, oldestPendingAgeMs: null })
+
+      // A due postback its paused destination holds back is late, and more so as time goes by.
+      const destination = encodeURIComponent(`http://127.0.0.1:${receiver.port}`)
+      expect((await app.api(`/api/destinations/${destination}/pause`, { method: 'POST' })).status).toBe(200)
+      await enqueue(app, { postbackUrl: receiver.url(), payload: {} })
+      const late = await waitFor(async () => {
+        const { oldestPendingAgeMs } = (await app.api('/api/queue/stats')).body
+        return oldestPendingAgeMs >= 300 && oldestPendingAgeMs
+      }, { what: 'the due postback to be 300 ms late' })
+      // Dated by the due one, not by the one queued first for next week.
+      expect(late).toBeLessThan(60_000)
     })
   })
 })

@@ -175,6 +175,18 @@ describe.each(stores)('%s store', (store) => {
       expect(message.data).toEqual(status)
     })
 
+    it('tells the target the postback’s URL with its query values redacted, while GET keeps it as queued', async () => {
+      const receiver = await receive()
+      const app = await start()
+      const socket = await listener(app, { channel: 'billing' })
+      const event = nextEvent(socket, 'postback.completed')
+      const postbackUrl = receiver.url('/hook?token=s3cr3t&x=1')
+      const { body } = await enqueue(app, { postbackUrl, payload: {}, notify: { channel: 'billing' } })
+      expect((await event).data).toMatchObject({ id: body.queueId, postbackUrl: receiver.url('/hook?token=REDACTED&x=REDACTED') })
+      expect((await statusOf(app, body.queueId)).postbackUrl).toBe(postbackUrl)
+      expect((await app.api('/api/queue/postback')).body[0].postbackUrl).toBe(postbackUrl)
+    })
+
     it('dispatches postback.failed to a user', async () => {
       const receiver = await receive(() => ({ status: 410 }))
       const app = await start()

@@ -14,4 +14,7 @@ store.consume({
   onEnded: () => undefined,
   reportError: (error) => console.error(error),
 })
+// Attempts that never end keep nothing alive: without this the process could end by itself right
+// after its claims instead of holding them until it is killed.
+setInterval(() => undefined, 60_000)
 process.stdout.write('consuming\n')

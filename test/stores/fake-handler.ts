@@ -1,11 +1,27 @@
 // A DeliveryHandler for the store contract: it records what the store hands it and finishes each
-// attempt when the test says so, so the tests can see exactly what is in flight.
+// attempt when the test says so, so the tests can see exactly what is in flight. An answer may
+// also be what a receiver said, judged by the service's own attempt rules (makeAttempt).
+import { makeAttempt } from '../../src/postbacks/attempt.js'
+import type { AttemptResult, HttpClient } from '../../src/postbacks/delivery/http-client.js'
+import { createSigning } from '../../src/postbacks/delivery/signing.js'
 import type { LoadSignal } from '../../src/postbacks/destination-window.js'
 import type { DestinationEvent } from '../../src/destinations/types.js'
 import type { DeliveryHandler, DeliveryReport, EndedPostback } from '../../src/postbacks/store.js'
 import type { AttemptOutcome, DueDelivery } from '../../src/postbacks/types.js'
 
-type Answer = 'completed' | 'failed' | { retryInMs: number } | { holdMs: number } | { notSentForMs: number } | 'hold'
+/** What a receiver said: a status, or a network error or timeout. */
+export type ReceiverAnswer = Omit<AttemptResult, 'startedAt' | 'durationMs'>
+
+type Answer =
+  | 'completed'
+  | 'failed'
+  | { retryInMs: number }
+  | { holdMs: number }
+  | { notSentForMs: number }
+  | { receiver: ReceiverAnswer }
+  | 'hold'
+
+const BACKOFF_MS = 10
 
 export class FakeHandler implements DeliveryHandler {
   readonly concurrency: number
@@ -34,6 +50,7 @@ export class FakeHandler implements DeliveryHandler {
   deliver(delivery: DueDelivery, shutdown: AbortSignal): Promise<DeliveryReport> {
     this.started.push(delivery)
     const answer = this.answer(delivery)
+    if (typeof answer === 'object' && 'receiver' in answer) return judged(delivery, answer.receiver, shutdown)
     if (answer !== 'hold') return Promise.resolve(this.#report(answer))
     return new Promise((resolve) => {
       this.#held.set(delivery.id, resolve)
@@ -44,7 +61,7 @@ export class FakeHandler implements DeliveryHandler {
   }
 
   /** Ends a held attempt. */
-  finish(id: string, answer: Exclude<Answer, 'hold'> = 'completed'): void {
+  finish(id: string, answer: Exclude<Answer, 'hold' | { receiver: ReceiverAnswer }> = 'completed'): void {
     const resolve = this.#held.get(id)
     if (!resolve) throw new Error(`no attempt of ${id} is held`)
     this.#held.delete(id)
@@ -64,7 +81,7 @@ export class FakeHandler implements DeliveryHandler {
     this.errors.push(error)
   }
 
-  #report(answer: Exclude<Answer, 'hold'>): DeliveryReport {
+  #report(answer: Exclude<Answer, 'hold' | { receiver: ReceiverAnswer }>): DeliveryReport {
     if (typeof answer === 'object' && 'notSentForMs' in answer) {
       return { notSent: { until: Date.now() + answer.notSentForMs, error: 'SIGNING_SECRET_INVALID: not signed' } }
     }
@@ -79,4 +96,14 @@ export class FakeHandler implements DeliveryHandler {
     const load = this.load ?? (answer === 'completed' ? 'success' : 'failure')
     return { outcome, load, streak: answer === 'completed' ? 'ok' : 'fail' }
   }
+}
+
+/** The report of an attempt the receiver answered with `answer`, as the service makes it. */
+function judged(delivery: DueDelivery, answer: ReceiverAnswer, shutdown: AbortSignal): Promise<DeliveryReport> {
+  const http: HttpClient = {
+    send: async () => ({ startedAt: Date.now(), durationMs: 1, ...answer }),
+    close: async () => undefined,
+  }
+  const signing = createSigning({ globalSecrets: [], graceMs: 0 })
+  return makeAttempt(delivery, shutdown, { http, signing, userAgent: 'contract-test', backoffMs: BACKOFF_MS, signingWaitMs: BACKOFF_MS })
 }

@@ -204,9 +204,9 @@ export interface paths {
                     status?: "pending" | "processing" | "completed" | "failed" | "canceled";
                     /** @description only postbacks whose URL starts with this */
                     postbackUrl?: string;
-                    /** @description created at or after this time */
+                    /** @description created at or after this time (0000-01-01T00:00:00.000Z to 9999-12-31T23:59:59.999Z) */
                     createdFrom?: string;
-                    /** @description created at or before this time */
+                    /** @description created at or before this time (0000-01-01T00:00:00.000Z to 9999-12-31T23:59:59.999Z) */
                     createdTo?: string;
                     /** @description at most this many, newest first; the default is the maximum, for clients that do not page */
                     limit?: number;
@@ -390,11 +390,11 @@ export interface paths {
                         };
                         /** @description same as the Idempotency-Key header */
                         idempotencyKey?: string;
-                        /** @description wait this long before the first attempt */
+                        /** @description wait this long before the first attempt (at most 365 days) */
                         delayMs?: number;
                         /**
                          * Format: date-time
-                         * @description make the first attempt at this time
+                         * @description make the first attempt at this time: at most 31536000000 ms (365 days) from now, as delayMs
                          */
                         runAt?: string;
                         /** @description attempts in all for this postback (at most POSTBACK_MAX_ATTEMPTS_LIMIT) */
@@ -1271,12 +1271,12 @@ export interface paths {
                         postbackUrl?: string;
                         /**
                          * Format: date-time
-                         * @description created at or after this time
+                         * @description created at or after this time (0000-01-01T00:00:00.000Z to 9999-12-31T23:59:59.999Z)
                          */
                         createdFrom?: string;
                         /**
                          * Format: date-time
-                         * @description created at or before this time
+                         * @description created at or before this time (0000-01-01T00:00:00.000Z to 9999-12-31T23:59:59.999Z)
                          */
                         createdTo?: string;
                     };
@@ -1437,7 +1437,7 @@ export interface paths {
                                 canceled: number;
                             };
                             total: number;
-                            /** @description age of the oldest pending postback */
+                            /** @description how long the postback due the longest has waited for its attempt (now − its next attempt time), ms; null when none is due. Postbacks scheduled for later (delayMs, runAt, a retry) are not late */
                             oldestPendingAgeMs: number | null;
                             /** @description deliveries under way on this instance */
                             inFlight: number;

@@ -9,6 +9,8 @@ import { toDetail, toView, type PostbackRecord } from './record.js'
 
 /** A prefix-filtered page reads at most this many index entries before it returns what it has. */
 const SCAN_BUDGET = 5000
+/** Destinations whose due sets one round trip reads, dating the oldest due postback. */
+const DUE_BATCH = 500
 
 export function createReads(redis: Redis, keys: RedisKeys) {
   async function records(ids: string[]): Promise<[Partial<PostbackRecord>, string[]][]> {
@@ -27,6 +29,25 @@ export function createReads(redis: Redis, keys: RedisKeys) {
   const views = async (ids: string[]): Promise<PostbackView[]> =>
     (await records(ids)).map(([hash, attempts]) => toView(hash, attempts))
 
+  /**
+   * The earliest due time up to `now` over every destination's due set, which holds exactly the
+   * postbacks waiting for an attempt (not in flight, not behind an earlier one of their ordering key).
+   */
+  async function oldestDue(now: number): Promise<number | null> {
+    const destinations = await redis.zrange(keys.destinations, 0, -1)
+    let oldest: number | null = null
+    for (let start = 0; start < destinations.length; start += DUE_BATCH) {
+      const pipeline = redis.pipeline()
+      for (const destination of destinations.slice(start, start + DUE_BATCH)) {
+        pipeline.zrange(keys.due(destination), '-inf', now, 'BYSCORE', 'LIMIT', 0, 1, 'WITHSCORES')
+      }
+      for (const [, score] of (await replies(pipeline)) as string[][]) {
+        if (score !== undefined && (oldest === null || Number(score) < oldest)) oldest = Number(score)
+      }
+    }
+    return oldest
+  }
+
   return {
     view: async (id: string): Promise<PostbackView | undefined> => (await views([id]))[0],
 
@@ -38,13 +59,10 @@ export function createReads(redis: Redis, keys: RedisKeys) {
     /** Ids newest first from one index, honouring the filter, starting after `cursor`. */
     async page(query: ListQuery & { index: string }): Promise<ListPage> {
       if (query.cursor !== undefined && !/^\d{13}-[0-9a-z]{9}$/.test(query.cursor)) throw new InvalidCursorError()
-      const min = query.createdFrom === undefined ? '-' : `[${String(query.createdFrom).padStart(13, '0')}`
-      let max =
-        query.cursor !== undefined
-          ? `(${query.cursor}`
-          : query.createdTo === undefined
-            ? '+'
-            : `(${String(query.createdTo + 1).padStart(13, '0')}`
+      const range = idRange(query.createdFrom, query.createdTo)
+      if (range === undefined) return { items: [] }
+      const { min } = range
+      let max = query.cursor !== undefined ? `(${query.cursor}` : range.max
       const items: PostbackView[] = []
       let scanned = 0
       for (;;) {
@@ -81,11 +99,9 @@ export function createReads(redis: Redis, keys: RedisKeys) {
     async counts(): Promise<QueueCounts> {
       const pipeline = redis.pipeline()
       for (const status of STATUSES) pipeline.zcard(keys.byStatus(status))
-      pipeline.zrange(keys.byStatus('pending'), 0, 0)
       const results = await replies(pipeline)
       const byStatus = Object.fromEntries(STATUSES.map((s, i) => [s, Number(results[i])])) as QueueCounts['byStatus']
-      const [oldest] = results[STATUSES.length] as string[]
-      return { byStatus, oldestPendingAt: oldest ? Number(oldest.slice(0, 13)) : null }
+      return { byStatus, oldestDueAt: await oldestDue(Date.now()) }
     },
   }
 }
@@ -108,6 +124,23 @@ function countsOf(hash: Record<string, string>): BucketCounts {
 }
 
 /** The replies of a pipeline. exec() resolves even when commands failed: the first failure throws. */
+/** Ids begin with their creation time in 13 digits (epoch ms up to the year 2286). */
+const ID_TIME_DIGITS = 13
+const ID_TIME_MAX = 10 ** ID_TIME_DIGITS - 1
+
+/**
+ * The lexical bounds of the ids created from `from` to `to` (epoch ms, both included), or
+ * undefined when no id can be; a time past either end of what ids hold selects all or nothing.
+ */
+function idRange(from: number | undefined, to: number | undefined): { min: string; max: string } | undefined {
+  if ((from !== undefined && from > ID_TIME_MAX) || (to !== undefined && to < 0)) return undefined
+  const digits = (ms: number) => String(ms).padStart(ID_TIME_DIGITS, '0')
+  return {
+    min: from === undefined || from <= 0 ? '-' : `[${digits(from)}`,
+    max: to === undefined || to >= ID_TIME_MAX ? '+' : `(${digits(to + 1)}`,
+  }
+}
+
 export async function replies(pipeline: ChainableCommander): Promise<unknown[]> {
   const results = await pipeline.exec()
   if (results === null) throw new Error('the pipeline was not run')

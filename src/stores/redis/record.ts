@@ -1,6 +1,7 @@
 // The postback hash, defined once: the fields a new postback writes, and how the view, the
 // detail and a delivery are read back. Values are strings; '' stands for null. A record written
 // before a field existed simply lacks it: HGETALL leaves it out and it reads as ''.
+import { isoOf } from '../../postbacks/instants.js'
 import type { Attempt, DueDelivery, HttpMethod, NewPostback, Notify, PostbackDetail, PostbackStatus, PostbackView } from '../../postbacks/types.js'
 
 export interface PostbackRecord {
@@ -81,7 +82,7 @@ export const CLAIM_FIELDS = ['probe', 'destTimeoutMs', 'secret', 'previousSecret
 /** Values per claimed postback in a claim's answer: the id, the DUE_FIELDS, the CLAIM_FIELDS. */
 export const CLAIM_WIDTH = 1 + DUE_FIELDS.length + CLAIM_FIELDS.length
 
-const iso = (ms: string) => new Date(Number(ms)).toISOString()
+const iso = (ms: string) => isoOf(Number(ms))
 const orNull = (value: string | undefined) => (value === undefined || value === '' ? null : value)
 
 export function toView(hash: Partial<PostbackRecord>, attempts: string[]): PostbackView {

@@ -1,6 +1,7 @@
 // The postbacks table's row, defined once: what a new postback writes, what each read selects,
 // and how rows become the domain's shapes. A column added to the table is added to `Row` and
 // the compiler points at every place that must know it.
+import { isoOf } from '../../postbacks/instants.js'
 import type { Attempt, DueDelivery, HttpMethod, NewPostback, Notify, PostbackDetail, PostbackStatus, PostbackView } from '../../postbacks/types.js'
 
 /** One row of the postbacks table (`seq` aside). */
@@ -102,17 +103,15 @@ export type ViewRow = Pick<Row, (typeof VIEW)[number]>
 export type DetailRow = Pick<Row, (typeof DETAIL)[number]>
 export type DueRow = Pick<Row, (typeof DUE)[number]>
 
-const iso = (ms: number) => new Date(ms).toISOString()
-
 export function toView(row: ViewRow): PostbackView {
   return {
     id: row.id,
     postbackUrl: row.url,
     method: row.method,
     status: row.status,
-    createdAt: iso(row.created_at),
-    updatedAt: iso(row.updated_at),
-    nextAttemptAt: row.status === 'pending' && row.next_attempt_at !== null ? iso(row.next_attempt_at) : null,
+    createdAt: isoOf(row.created_at),
+    updatedAt: isoOf(row.updated_at),
+    nextAttemptAt: row.status === 'pending' && row.next_attempt_at !== null ? isoOf(row.next_attempt_at) : null,
     retries: Math.max(0, row.attempts_made - 1),
     lastError: row.last_error,
     lastStatusCode: row.last_status_code,

@@ -116,8 +116,8 @@ export function createSqliteStore({ db, book, destinations, disk }: SqliteContex
       const processing = scheduler()?.processing.length ?? 0
       byStatus.processing = processing
       byStatus.pending -= processing
-      const oldest = sql.oldestWaiting.get({ picked: pickedJson() }) as { created_at: number } | undefined
-      return { byStatus, oldestPendingAt: oldest?.created_at ?? null }
+      const { at } = sql.oldestDue.get({ now: Date.now(), picked: pickedJson() }) as { at: number | null }
+      return { byStatus, oldestDueAt: at }
     },
 
     destinations: async () => book.snapshot(),

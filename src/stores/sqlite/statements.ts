@@ -85,8 +85,21 @@ export function prepareStatements(db: Database.Database) {
          WHERE finished_at IS NOT NULL AND finished_at <= @cutoff LIMIT @limit)`,
     ),
     countByStatus: db.prepare(`SELECT status, COUNT(*) AS n FROM postbacks GROUP BY status`),
-    oldestWaiting: db.prepare(
-      `SELECT created_at FROM postbacks WHERE status = 'pending' AND ${NOT_PICKED} ORDER BY seq LIMIT 1`,
+    // Each destination's earliest due postback from the (destination, next_attempt_at) index, the
+    // destinations found by skipping through the same index: a few index steps per destination,
+    // however many postbacks wait for later.
+    oldestDue: db.prepare(
+      `WITH RECURSIVE d(destination) AS (
+         SELECT MIN(destination) FROM postbacks INDEXED BY postbacks_destination_due WHERE status = 'pending'
+         UNION ALL
+         SELECT (SELECT MIN(destination) FROM postbacks INDEXED BY postbacks_destination_due
+                 WHERE status = 'pending' AND destination > d.destination)
+         FROM d WHERE d.destination IS NOT NULL)
+       SELECT MIN((SELECT next_attempt_at FROM postbacks p INDEXED BY postbacks_destination_due
+                   WHERE status = 'pending' AND p.destination = d.destination AND next_attempt_at <= @now
+                     AND ${NOT_PICKED} AND ${FIRST_OF_ITS_KEY}
+                   ORDER BY next_attempt_at LIMIT 1)) AS at
+       FROM d`,
     ),
   }
 }
