@@ -103,7 +103,7 @@ export class QspClient {
     return this.call(this.api.DELETE('/api/queue/postback/{id}', { params: { path: { id } } }))
   }
 
-  /** Counts by status, the oldest pending age, deliveries in flight and busy destinations. */
+  /** Counts by status, how long the postback due the longest has waited, deliveries in flight and busy destinations. */
   async stats(): Promise<QueueStats> {
     return this.call(this.api.GET('/api/queue/stats'))
   }

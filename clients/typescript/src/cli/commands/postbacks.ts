@@ -77,13 +77,13 @@ export function postbackCommands(program: Command, target: () => Service): void 
 
   program
     .command('stats')
-    .description('queue counts by status, oldest pending age, deliveries in flight, busy destinations')
+    .description('queue counts by status, how long the postback due the longest has waited, deliveries in flight, busy destinations')
     .option('--json', 'print the whole answer as JSON')
     .action(async (options: { json?: boolean }) => {
       const stats = await clientFor(target()).stats()
       if (options.json) return printJson(stats)
       console.log(Object.entries(stats.counts).map(([status, count]) => `${status}=${count}`).join('  '))
-      console.log(`total=${stats.total}  in flight=${stats.inFlight}  oldest pending=${stats.oldestPendingAgeMs ?? '-'} ms`)
+      console.log(`total=${stats.total}  in flight=${stats.inFlight}  oldest due=${stats.oldestPendingAgeMs ?? '-'} ms`)
       for (const host of stats.hosts) {
         console.log(`${host.destination}  in flight ${host.inFlight}/${host.limit}  failure rate ${Math.round(host.failureRate * 100)}%`)
       }
